@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"hearingroom/media/sfu"
+	"hearingroom/signaling"
+	"hearingroom/web"
+)
+
+// Main is the running server: configuration in, listeners and services out.
+// Tests run it exactly as the binary does, on ephemeral ports.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	keys     signaling.Keys
+	sfu      *sfu.SFU
+	sig      *signaling.Handler
+	http     *http.Server
+	ln       net.Listener
+	scheme   string
+	stopping atomic.Bool
+	served   chan error
+}
+
+// NewMain returns a Main with the embedded defaults.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig()}
+}
+
+// Run prepares the data dir and secrets, opens every listener and starts
+// serving. It returns once the server is ready; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Log == nil {
+		m.Log = newLogger(m.Config, os.Stderr)
+	}
+	c := m.Config
+	if err := os.MkdirAll(filepath.Join(c.DataDir, "recordings"), 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.Chmod(c.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	m.keys = signaling.Keys{APIKey: c.APIKey, Secret: c.APISecret}
+	if c.APIKey == "" {
+		s, err := loadSecrets(c.DataDir)
+		if err != nil {
+			return err
+		}
+		m.keys = signaling.Keys{APIKey: s.APIKey, Secret: s.APISecret}
+	}
+
+	var err error
+	m.sfu, err = sfu.New(sfu.Config{
+		UDPAddr: c.UDPAddr, TCPAddr: c.TCPAddr, PublicIPs: c.PublicIPs, LoopbackOnly: c.LoopbackOnly,
+	}, m.Log)
+	if err != nil {
+		return err
+	}
+	m.sig = signaling.NewHandler(m.sfu, m.keys, m.Log)
+	handler := web.New(web.Options{
+		Signaling: m.sig,
+		Metrics:   web.MetricsHandler(m.sfu.Stats),
+		Ready:     m.ready,
+		Log:       m.Log,
+	})
+	if c.Pprof {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.Handle("/", handler)
+		handler = mux
+	}
+	m.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+
+	m.ln, err = net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		m.sfu.Close()
+		return fmt.Errorf("http: listen %s: %w", c.HTTPAddr, err)
+	}
+	m.scheme = "http"
+	certFile, keyFile := c.TLSCert, c.TLSKey
+	if c.TLSSelfSigned {
+		if certFile, keyFile, err = selfSignedCert(c.DataDir); err != nil {
+			m.ln.Close()
+			m.sfu.Close()
+			return err
+		}
+	}
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			m.ln.Close()
+			m.sfu.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		m.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		m.ln = tls.NewListener(m.ln, m.http.TLSConfig)
+		m.scheme = "https"
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.http.Serve(m.ln) }()
+	m.Log.Info("hearingroom: serving", "url", m.BaseURL(), "udp", m.sfu.UDPAddr().String(),
+		"tcp", fmt.Sprint(m.sfu.TCPAddr()), "data", c.DataDir)
+	return nil
+}
+
+func (m *Main) ready() error {
+	if m.stopping.Load() {
+		return errors.New("shutting down")
+	}
+	return nil
+}
+
+// BaseURL returns the server's URL as a browser would open it.
+func (m *Main) BaseURL() string {
+	if m.Config.PublicURL != "" {
+		return strings.TrimRight(m.Config.PublicURL, "/")
+	}
+	return baseURL(m.scheme, m.ln.Addr().String())
+}
+
+// JoinLink returns an absolute link that joins g's room at once when opened.
+// The token travels in the URL fragment, which browsers never send to servers
+// or proxies.
+func (m *Main) JoinLink(g signaling.Grant, ttl time.Duration) (string, error) {
+	tok, err := m.keys.Mint(g, ttl)
+	if err != nil {
+		return "", err
+	}
+	return m.BaseURL() + "/join#token=" + url.QueryEscape(tok), nil
+}
+
+// Keys returns the token keys in use.
+func (m *Main) Keys() signaling.Keys { return m.keys }
+
+// SFU returns the media server.
+func (m *Main) SFU() *sfu.SFU { return m.sfu }
+
+// Close shuts down gracefully: rooms are told ("closing"), media sessions
+// end, in-flight HTTP requests finish, then the sockets close.
+func (m *Main) Close() error {
+	if m.stopping.Swap(true) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var errs []error
+	if m.sig != nil {
+		if err := m.sig.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("signaling shutdown: %w", err))
+		}
+	}
+	if m.http != nil {
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		<-m.served
+	}
+	if m.sfu != nil {
+		m.sfu.Close()
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(c Config, w *os.File) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

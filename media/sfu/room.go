@@ -1,0 +1,211 @@
+package sfu
+
+import (
+	"sync"
+	"time"
+
+	"hearingroom/media"
+)
+
+// Event is a room event for one participant's client.
+type Event struct {
+	Type        string // participant-joined, participant-left, track-published, track-updated, track-unpublished, muted, removed
+	Participant *media.Participant
+	Track       *media.Track
+	Reason      string
+	By          string
+	Muted       bool
+}
+
+// Room is a set of participants who receive each other's tracks.
+type Room struct {
+	sfu  *SFU
+	name string
+
+	mu           sync.Mutex
+	participants map[string]*Participant // by identity
+	tracks       map[string]*upTrack     // by published track id
+}
+
+func newRoom(s *SFU, name string) *Room {
+	return &Room{sfu: s, name: name, participants: make(map[string]*Participant), tracks: make(map[string]*upTrack)}
+}
+
+// Name returns the room's name.
+func (r *Room) Name() string { return r.name }
+
+func (r *Room) empty() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.participants) == 0
+}
+
+func (r *Room) snapshot() []*Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ps := make([]*Participant, 0, len(r.participants))
+	for _, p := range r.participants {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// Participant returns the participant with the given identity, or nil.
+func (r *Room) Participant(identity string) *Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.participants[identity]
+}
+
+// visible returns the announced participants other than p, and all tracks not of p.
+func (r *Room) visible(except *Participant) ([]media.Participant, []media.Track) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ps []media.Participant
+	for _, o := range r.participants {
+		if o != except && !o.info.Hidden {
+			ps = append(ps, o.info)
+		}
+	}
+	var ts []media.Track
+	for _, t := range r.tracks {
+		if t.owner != except {
+			ts = append(ts, t.info())
+		}
+	}
+	return ps, ts
+}
+
+// add places p in the room, replacing a participant of the same identity.
+// It returns the replaced participant, if any.
+func (r *Room) add(p *Participant) (replaced *Participant) {
+	r.mu.Lock()
+	replaced = r.participants[p.info.Identity]
+	r.participants[p.info.Identity] = p
+	r.mu.Unlock()
+	return replaced
+}
+
+// announce tells the others that p joined and subscribes p to the tracks present.
+func (r *Room) announce(p *Participant) {
+	if !p.info.Hidden {
+		info := p.info
+		r.broadcast(p, Event{Type: "participant-joined", Participant: &info})
+	}
+	if obs := r.sfu.cfg.Observer; obs != nil {
+		obs.ParticipantJoined(r.name, p.info, time.Now())
+	}
+	if !p.canSubscribe {
+		return
+	}
+	r.mu.Lock()
+	tracks := make([]*upTrack, 0, len(r.tracks))
+	for _, t := range r.tracks {
+		if t.owner != p {
+			tracks = append(tracks, t)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range tracks {
+		p.subscribe(t)
+	}
+}
+
+// remove takes p out of the room and unpublishes its tracks. It reports
+// whether p was still in the room.
+func (r *Room) remove(p *Participant, reason string) bool {
+	r.mu.Lock()
+	if r.participants[p.info.Identity] != p {
+		r.mu.Unlock()
+		return false
+	}
+	delete(r.participants, p.info.Identity)
+	var mine []*upTrack
+	for id, t := range r.tracks {
+		if t.owner == p {
+			mine = append(mine, t)
+			delete(r.tracks, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range mine {
+		r.unpublished(t)
+	}
+	if !p.info.Hidden {
+		r.broadcast(p, Event{Type: "participant-left", Participant: &media.Participant{Identity: p.info.Identity}, Reason: reason})
+	}
+	if obs := r.sfu.cfg.Observer; obs != nil {
+		obs.ParticipantLeft(r.name, p.info.Identity, reason, time.Now())
+	}
+	r.sfu.dropRoom(r)
+	return true
+}
+
+// publish registers a new up-track and subscribes everyone else to it.
+func (r *Room) publish(t *upTrack) {
+	r.mu.Lock()
+	if r.participants[t.owner.info.Identity] != t.owner {
+		r.mu.Unlock()
+		t.close()
+		return
+	}
+	r.tracks[t.id] = t
+	subs := make([]*Participant, 0, len(r.participants))
+	for _, p := range r.participants {
+		if p != t.owner && p.canSubscribe {
+			subs = append(subs, p)
+		}
+	}
+	r.mu.Unlock()
+	info := t.info()
+	r.broadcast(t.owner, Event{Type: "track-published", Track: &info})
+	for _, p := range subs {
+		p.subscribe(t)
+	}
+}
+
+// unpublished removes t's down-tracks from every subscriber and says so.
+func (r *Room) unpublished(t *upTrack) {
+	for _, d := range t.subscribers() {
+		d.sub.unsubscribe(d)
+	}
+	t.close()
+	info := t.info()
+	r.broadcast(t.owner, Event{Type: "track-unpublished", Track: &info})
+}
+
+// track returns the published track with the given id, or nil.
+func (r *Room) track(id string) *upTrack {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tracks[id]
+}
+
+// broadcast sends e to every participant but except.
+func (r *Room) broadcast(except *Participant, e Event) {
+	for _, p := range r.snapshot() {
+		if p != except {
+			p.listener.SendEvent(e)
+		}
+	}
+}
+
+// dropUps unpublishes p's tracks when p was replaced by a newer join of the
+// same identity and so is no longer the room's participant of that name.
+func (r *Room) dropUps(p *Participant) {
+	r.mu.Lock()
+	var mine []*upTrack
+	for id, t := range r.tracks {
+		if t.owner == p {
+			mine = append(mine, t)
+			delete(r.tracks, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range mine {
+		r.unpublished(t)
+	}
+	if obs := r.sfu.cfg.Observer; obs != nil {
+		obs.ParticipantLeft(r.name, p.info.Identity, "replaced", time.Now())
+	}
+}

@@ -1,0 +1,102 @@
+// Package web serves hearingroom over HTTP: the route table, the embedded
+// pages and static files, health and readiness, and Prometheus metrics. The
+// signaling WebSocket is mounted here but lives in package signaling.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// Options are what the web layer serves besides its own pages.
+type Options struct {
+	Signaling http.Handler // the WebSocket at /rtc
+	Metrics   http.Handler // Prometheus exposition at /metrics
+	// Ready reports whether the server can take sessions; /readyz answers 503
+	// with the error's text when it cannot.
+	Ready func() error
+	Log   *slog.Logger
+}
+
+// New returns the server's HTTP handler.
+func New(o Options) http.Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory exists
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Use(securityHeaders)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if o.Ready != nil {
+			if err := o.Ready(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(err.Error() + "\n"))
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if o.Metrics != nil {
+		r.Handle("/metrics", o.Metrics)
+	}
+	if o.Signaling != nil {
+		r.Handle("/rtc", o.Signaling)
+	}
+	r.Get("/", servePage(static, "index.html"))
+	r.Get("/join", servePage(static, "join.html"))
+	r.Handle("/static/*", http.StripPrefix("/static/", noCache(http.FileServer(http.FS(static)))))
+	return r
+}
+
+func servePage(static fs.FS, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(static, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+	}
+}
+
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders keeps pages from loading anything from elsewhere (county
+// networks are closed) and from being framed; the camera and microphone are
+// allowed for this origin only.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Permissions-Policy", "camera=(self), microphone=(self)")
+		h.ServeHTTP(w, r)
+	})
+}
