@@ -16,9 +16,6 @@ import (
 
 // Timers and limits of a connection; see docs/signaling.md.
 const (
-	joinTimeout   = 10 * time.Second
-	pingInterval  = 10 * time.Second
-	deadAfter     = 30 * time.Second
 	writeTimeout  = 10 * time.Second
 	maxBadFrames  = 20
 	outQueueDepth = 512
@@ -101,9 +98,9 @@ func leaveReason(code websocket.StatusCode, reason string) string {
 
 // loop handles frames until the session ends, and returns the close code.
 func (c *conn) loop(ctx context.Context, in <-chan inFrame) (websocket.StatusCode, string) {
-	joinTimer := time.NewTimer(joinTimeout)
+	joinTimer := time.NewTimer(c.h.JoinTimeout)
 	defer joinTimer.Stop()
-	ping := time.NewTicker(pingInterval)
+	ping := time.NewTicker(c.h.PingInterval)
 	defer ping.Stop()
 	lastHeard := time.Now()
 	bad := 0
@@ -143,11 +140,11 @@ func (c *conn) loop(ctx context.Context, in <-chan inFrame) (websocket.StatusCod
 			}
 		case <-joinTimer.C:
 			if c.p == nil {
-				return CloseTimeout, "no join within 10 s"
+				return CloseTimeout, "no join in time"
 			}
 		case <-ping.C:
-			if time.Since(lastHeard) > deadAfter {
-				return CloseTimeout, "no frame for 30 s"
+			if time.Since(lastHeard) > c.h.DeadAfter {
+				return CloseTimeout, "silent for too long"
 			}
 			c.send(Message{Type: "ping"})
 		case <-pDone:

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -21,6 +22,12 @@ type Handler struct {
 	keys Keys
 	log  *slog.Logger
 
+	// Timers; NewHandler sets the documented defaults. Tests may shorten
+	// them before the first connection.
+	JoinTimeout  time.Duration // the first frame must be a join within this
+	PingInterval time.Duration // the server pings this often
+	DeadAfter    time.Duration // silence after which the client is dropped
+
 	mu       sync.Mutex
 	shutdown chan struct{}
 	stopping bool
@@ -33,7 +40,8 @@ func NewHandler(s *sfu.SFU, keys Keys, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{sfu: s, keys: keys, log: log, shutdown: make(chan struct{})}
+	return &Handler{sfu: s, keys: keys, log: log, shutdown: make(chan struct{}),
+		JoinTimeout: 10 * time.Second, PingInterval: 10 * time.Second, DeadAfter: 30 * time.Second}
 }
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session until
