@@ -18,7 +18,7 @@ import (
 const (
 	writeTimeout  = 10 * time.Second
 	maxBadFrames  = 20
-	outQueueDepth = 512
+	outQueueDepth = 256
 )
 
 // Close codes of the protocol.
@@ -39,7 +39,7 @@ type conn struct {
 	p      *sfu.Participant
 
 	mu       sync.Mutex
-	out      chan Message
+	out      chan []byte // marshaled frames, in order
 	outDone  bool
 	overflow chan struct{}
 	joined   bool      // the "joined" frame has been queued
@@ -47,7 +47,7 @@ type conn struct {
 }
 
 func newConn(h *Handler, ws *websocket.Conn, remote string) *conn {
-	return &conn{h: h, ws: ws, remote: remote, out: make(chan Message, outQueueDepth), overflow: make(chan struct{})}
+	return &conn{h: h, ws: ws, remote: remote, out: make(chan []byte, outQueueDepth), overflow: make(chan struct{})}
 }
 
 type inFrame struct {
@@ -282,13 +282,18 @@ func (c *conn) sendError(err error, ref string) {
 // send queues a frame. A client that cannot keep up is disconnected rather
 // than allowed to hold memory or block the SFU.
 func (c *conn) send(m Message) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		c.h.log.Error("signaling: marshal", "type", m.Type, "err", err)
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.outDone {
 		return
 	}
 	select {
-	case c.out <- m:
+	case c.out <- b:
 	default:
 		c.outDone = true
 		close(c.out)
@@ -356,13 +361,9 @@ func (c *conn) readLoop(ctx context.Context, in chan<- inFrame) {
 }
 
 func (c *conn) writeLoop(ctx context.Context) {
-	for m := range c.out {
-		b, err := json.Marshal(m)
-		if err != nil {
-			continue
-		}
+	for b := range c.out {
 		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		err = c.ws.Write(wctx, websocket.MessageText, b)
+		err := c.ws.Write(wctx, websocket.MessageText, b)
 		cancel()
 		if err != nil {
 			// Keep draining so senders never block; the loop ends the session.

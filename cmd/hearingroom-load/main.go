@@ -86,7 +86,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 
-	api, err := client.NewAPI()
+	api, err := client.NewAPI(nil)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ type SFU struct {
 	cfg    Config
 	log    *slog.Logger
 	api    *webrtc.API
-	udp    net.PacketConn
+	udp    *batchConn
 	tcp    net.Listener
 	udpMux ice.UDPMux
 	tcpMux ice.TCPMux
@@ -85,14 +85,18 @@ func (s *SFU) listen() error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	udp, err := net.ListenPacket("udp4", addr)
+	ua, err := net.ResolveUDPAddr("udp4", addr)
+	if err != nil {
+		return fmt.Errorf("sfu: udp address %s: %w", addr, err)
+	}
+	udp, err := net.ListenUDP("udp4", ua)
 	if err != nil {
 		return fmt.Errorf("sfu: listen udp %s: %w", addr, err)
 	}
-	s.udp = udp
+	s.udp = newBatchConn(udp)
 	logger := logging.NewDefaultLoggerFactory()
 	logger.DefaultLogLevel = logging.LogLevelError
-	s.udpMux = webrtc.NewICEUDPMux(logger.NewLogger("udpmux"), udp)
+	s.udpMux = webrtc.NewICEUDPMux(logger.NewLogger("udpmux"), s.udp)
 	if s.cfg.TCPAddr != "" {
 		tcp, err := net.Listen("tcp4", s.cfg.TCPAddr)
 		if err != nil {
@@ -146,10 +150,11 @@ func (s *SFU) newAPI() (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
-	// A small per-down-track packet cache: 256 packets is several RTTs of
-	// video at hearing bitrates, and keeps memory per participant low.
+	// A small per-down-track packet cache: 64 packets is about a second of
+	// video at hearing bitrates, many round trips even on a township link,
+	// and it is most of the SFU's memory per participant.
 	if err := webrtc.ConfigureNackWithOptions(me, ir,
-		[]nack.GeneratorOption{nack.GeneratorSize(512)}, nack.ResponderSize(256)); err != nil {
+		[]nack.GeneratorOption{nack.GeneratorSize(512)}, nack.ResponderSize(64)); err != nil {
 		return nil, fmt.Errorf("sfu: nack: %w", err)
 	}
 	rr, err := report.NewReceiverInterceptor()

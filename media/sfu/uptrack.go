@@ -227,6 +227,7 @@ func (t *upTrack) setMuted(muted bool) bool {
 // It ends when the publisher's PeerConnection closes.
 func (t *upTrack) forward(l *upLayer) {
 	stats := &t.owner.sfu.stats
+	out := t.owner.sfu.udp
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
@@ -245,12 +246,14 @@ func (t *upTrack) forward(l *upLayer) {
 		}
 		key := t.isKey == nil || t.isKey(pkt.Payload)
 		sent, bytes := 0, 0
+		out.cork()
 		for _, d := range *t.subs.Load() {
 			if d.write(l, &pkt, key, now) {
 				sent++
 				bytes += n
 			}
 		}
+		out.uncork()
 		if sent > 0 {
 			stats.packetsOut.Add(uint64(sent))
 			stats.bytesOut.Add(uint64(bytes))
