@@ -13,10 +13,12 @@ export GOFLAGS="${GOFLAGS:-} -mod=mod"
 say() { printf '\n== %s\n' "$*"; }
 
 # 1. Real components from Debian: Chromium for the browser tests, ffmpeg
-#    (ffprobe) for checking recordings.
+#    (ffprobe) for checking recordings, a Chinese font for screenshots.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+# A CJK font, so that screenshots of the Chinese UI can be read.
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"
   sudo=""

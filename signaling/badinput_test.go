@@ -195,6 +195,14 @@ func TestModeration(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, official, "forbidden", lastError(signaling.CodeForbidden))
+	waitFor(t, party, "its own track ids", func(c *client.Client) bool {
+		for _, tr := range c.OwnTracks() {
+			if tr.ID == cam && tr.Muted {
+				return true
+			}
+		}
+		return false
+	})
 	if err := party.Mute(ctx, "party-a", cam, false); err != nil {
 		t.Fatal(err)
 	}

@@ -361,7 +361,7 @@ func (p *Participant) SetMuted(target, trackID string, muted bool) error {
 	if other != p {
 		other.listener.SendEvent(Event{Type: "muted", Track: &info, Muted: muted, By: p.info.Identity})
 	}
-	p.room.broadcast(other, Event{Type: "track-updated", Track: &info})
+	p.room.broadcast(nil, Event{Type: "track-updated", Track: &info})
 	return nil
 }
 

@@ -158,7 +158,8 @@ func (r *Room) publish(t *upTrack) {
 	}
 	r.mu.Unlock()
 	info := t.info()
-	r.broadcast(t.owner, Event{Type: "track-published", Track: &info})
+	// The publisher is told too: it learns the id others know its track by.
+	r.broadcast(nil, Event{Type: "track-published", Track: &info})
 	for _, p := range subs {
 		p.subscribe(t)
 	}

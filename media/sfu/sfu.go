@@ -93,6 +93,10 @@ func (s *SFU) listen() error {
 	if err != nil {
 		return fmt.Errorf("sfu: listen udp %s: %w", addr, err)
 	}
+	// Room for bursts (a keyframe to every subscriber at once). The kernel
+	// caps these at net.core.rmem_max and wmem_max; see docs/configuration.md.
+	_ = udp.SetReadBuffer(4 << 20)
+	_ = udp.SetWriteBuffer(4 << 20)
 	s.udp = newBatchConn(udp)
 	logger := logging.NewDefaultLoggerFactory()
 	logger.DefaultLogLevel = logging.LogLevelError

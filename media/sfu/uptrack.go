@@ -102,7 +102,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 	} else {
 		t.retarget()
 		info := t.info()
-		p.room.broadcast(p, Event{Type: "track-updated", Track: &info})
+		p.room.broadcast(nil, Event{Type: "track-updated", Track: &info})
 	}
 }
 

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 
 	"github.com/pion/ice/v4"
@@ -20,9 +21,13 @@ const (
 // Opus, VP8 and H.264 with NACK, PLI, FIR and transport-cc feedback; the
 // NACK and RTCP report interceptors; the simulcast header extensions (mid,
 // rid, repaired rid); ICE on 127.0.0.1 only (loopback candidates included,
-// mDNS off). One API may be shared by many clients, which saves memory in
-// the load generator.
-func NewAPI() (*webrtc.API, error) {
+// mDNS off). pion's own logs go to log, one level down (nil: discarded).
+// One API may be shared by many clients, which saves memory in the load
+// generator.
+func NewAPI(log *slog.Logger) (*webrtc.API, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	m := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{
 		{Type: webrtc.TypeRTCPFBNACK},
@@ -72,7 +77,7 @@ func NewAPI() (*webrtc.API, error) {
 		return nil, fmt.Errorf("client: rtcp reports: %w", err)
 	}
 
-	s := webrtc.SettingEngine{}
+	s := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
 	s.SetIncludeLoopbackCandidate(true)
 	loopback := net.IPv4(127, 0, 0, 1)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(loopback) })

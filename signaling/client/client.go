@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -31,7 +32,7 @@ type Options struct {
 	Room    string // optional; sent in "join" when set
 	Publish []TrackSpec
 	Logger  *slog.Logger  // nil: discard
-	API     *webrtc.API   // nil: a new NewAPI()
+	API     *webrtc.API   // nil: NewAPI(Logger), one per client
 	Timeout time.Duration // for frames the client sends itself (answers, candidates, pong); zero: 5 s
 }
 
@@ -56,10 +57,13 @@ type Client struct {
 	done   chan struct{}  // closed when the session ended and its goroutines returned
 	wg     sync.WaitGroup // media, RTCP and track reader goroutines
 
-	connected     chan struct{}
-	connectedOnce sync.Once
-	closeOnce     sync.Once
-	mediaOnce     sync.Once
+	connected      chan struct{}
+	connectedOnce  sync.Once
+	iceStarted     chan struct{} // closed when ICE leaves the "new" state
+	iceStartedOnce sync.Once
+	closeOnce      sync.Once
+	leaving        atomic.Bool // Close has begun
+	mediaOnce      sync.Once
 
 	pubs []*published // fixed after Dial
 
@@ -72,6 +76,7 @@ type Client struct {
 	pendingLocal []webrtc.ICECandidateInit
 	participants map[string]Participant
 	tracks       map[string]Track // by Key(participant, id)
+	own          map[string]Track // this client's own tracks, by server id
 	eventLog     []Message
 	received     map[string]*recvTrack // by Key(stream, track)
 	closeCode    int
@@ -100,6 +105,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.URL == "" {
 		return nil, errors.New("client: Options.URL is empty")
 	}
+	opts.Publish = slices.Clone(opts.Publish) // normalize fills in ids
 	for i := range opts.Publish {
 		var err error
 		if opts.Publish[i], err = opts.Publish[i].normalize(); err != nil {
@@ -119,8 +125,10 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		opts: opts, log: log, ws: ws, timeout: opts.Timeout,
 		done:         make(chan struct{}),
 		connected:    make(chan struct{}),
+		iceStarted:   make(chan struct{}),
 		participants: map[string]Participant{},
 		tracks:       map[string]Track{},
+		own:          map[string]Track{},
 		received:     map[string]*recvTrack{},
 		evNotify:     make(chan struct{}, 1),
 		events:       make(chan Message),
@@ -290,6 +298,7 @@ func (c *Client) Close() error {
 		select {
 		case <-c.done:
 		default:
+			c.leaving.Store(true)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			err := c.Send(ctx, Message{Type: TypeLeave})
 			cancel()

@@ -48,6 +48,7 @@ func announced(c *client.Client, identity, kind string) string {
 type server struct {
 	url  string
 	keys signaling.Keys
+	h    *signaling.Handler
 }
 
 func startServer(t *testing.T) *server {
@@ -74,7 +75,7 @@ func startServer(t *testing.T) *server {
 		hs.Close()
 		s.Close()
 	})
-	return &server{url: "ws" + strings.TrimPrefix(hs.URL, "http") + "/rtc", keys: keys}
+	return &server{url: "ws" + strings.TrimPrefix(hs.URL, "http") + "/rtc", keys: keys, h: h}
 }
 
 func (s *server) dial(t *testing.T, ctx context.Context, g signaling.Grant, publish ...client.TrackSpec) *client.Client {
@@ -90,7 +91,14 @@ func (s *server) dial(t *testing.T, ctx context.Context, g signaling.Grant, publ
 	if err != nil {
 		t.Fatalf("dial %s: %v", g.Identity, err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() {
+		c.Close()
+		for _, ev := range c.EventLog() {
+			if ev.Type == client.TypeClientError {
+				t.Errorf("%s: %s: %s", g.Identity, ev.Ref, ev.Message)
+			}
+		}
+	})
 	c.StartMedia()
 	return c
 }
@@ -299,4 +307,102 @@ func TestModerationAndErrors(t *testing.T) {
 	}
 	kiosk.Close()
 	admin.Close()
+}
+
+func TestFiveClientsH264AndLateJoin(t *testing.T) {
+	checkGoroutines(t)
+	srv := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	var cs []*client.Client
+	for i, name := range []string{"p1", "p2", "p3", "p4"} {
+		video := client.TrackSpec{Kind: "video"}
+		if i%2 == 1 {
+			video.Codec = "video/H264"
+		}
+		cs = append(cs, srv.dial(t, ctx, signaling.Grant{Identity: name, CanPublish: true, CanSubscribe: true},
+			client.TrackSpec{Kind: "audio"}, video))
+	}
+	// The fifth joins late, subscribe-only, and learns the tracks from "joined".
+	late := srv.dial(t, ctx, signaling.Grant{Identity: "viewer", CanSubscribe: true})
+	if n := len(late.Tracks()); n < 6 {
+		t.Logf("late joiner saw %d tracks in joined", n)
+	}
+	cs = append(cs, late)
+	for _, c := range cs {
+		want := 6
+		if c == late {
+			want = 8
+		}
+		err := c.WaitFor(ctx, func(c *client.Client) bool {
+			rec := c.Received()
+			if len(rec) != want {
+				return false
+			}
+			for _, st := range rec {
+				if st.Packets < 20 || (st.Kind == "video" && st.Keyframes == 0) {
+					return false
+				}
+			}
+			return true
+		})
+		if err != nil {
+			t.Fatalf("%s: %v: %+v", c.Identity(), err, c.Received())
+		}
+	}
+	for k, st := range late.Received() {
+		if st.Tagged != st.Packets && !strings.Contains(st.Codec, "264") { // H.264 STAP-As have no tag
+			t.Errorf("%s: %d of %d tagged", k, st.Tagged, st.Packets)
+		}
+	}
+	d := late.Delays()
+	t.Logf("viewer: %d packets, delay p50 %v p99 %v max %v", d.Count(), d.Quantile(.5), d.Quantile(.99), d.Max())
+}
+
+func TestPublishNotAllowedPingAndShutdown(t *testing.T) {
+	checkGoroutines(t)
+	srv := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	tok, err := srv.keys.Mint(signaling.Grant{Identity: "guest", Room: "hearing-1", CanSubscribe: true}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest, err := client.Dial(ctx, client.Options{URL: srv.url, Token: tok, Publish: []client.TrackSpec{{Kind: "audio"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer guest.Close()
+	ev, err := guest.WaitEvent(ctx, client.IsError("publish-not-allowed"))
+	if err != nil || ev.Ref != client.TypeOffer {
+		t.Errorf("publish-not-allowed: %+v, %v", ev, err)
+	}
+	if err := guest.Send(ctx, client.Message{Type: client.TypePing}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := guest.WaitEvent(ctx, client.IsType(client.TypePong)); err != nil {
+		t.Errorf("pong: %v", err)
+	}
+	if err := guest.Send(ctx, client.Message{Type: client.TypeJoin, Token: tok}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := guest.WaitEvent(ctx, client.IsError("already-joined")); err != nil {
+		t.Errorf("already-joined: %v", err)
+	}
+
+	other := srv.dial(t, ctx, signaling.Grant{Identity: "other", CanPublish: true, CanSubscribe: true})
+	go srv.h.Shutdown(ctx)
+	if _, err := other.WaitEvent(ctx, client.IsType(client.TypeClosing)); err != nil {
+		t.Errorf("closing: %v", err)
+	}
+	select {
+	case <-other.Done():
+	case <-ctx.Done():
+		t.Fatal("not closed at shutdown")
+	}
+	if got := other.CloseStatus(); got != 1001 {
+		t.Errorf("close status %d, want 1001", got)
+	}
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -295,12 +296,26 @@ func (c *Client) Sent() []SendStats {
 	return out
 }
 
-// Published returns the tracks this client publishes, as the others should
-// see them announced.
+// Published returns the tracks this client publishes, with the ids it
+// offered. The server announces them under ids of its own; OwnTracks
+// returns those.
 func (c *Client) Published() []Track {
 	out := make([]Track, 0, len(c.pubs))
 	for _, p := range c.pubs {
 		out = append(out, p.info)
 	}
+	return out
+}
+
+// OwnTracks returns this client's tracks as the server announced them (with
+// the room-wide ids that "mute" takes), sorted by id.
+func (c *Client) OwnTracks() []Track {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Track, 0, len(c.own))
+	for _, t := range c.own {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -2,8 +2,8 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
@@ -15,7 +15,7 @@ func (c *Client) setupPeer(ctx context.Context) error {
 	api := c.opts.API
 	if api == nil {
 		var err error
-		if api, err = NewAPI(); err != nil {
+		if api, err = NewAPI(c.log); err != nil {
 			return err
 		}
 	}
@@ -29,6 +29,11 @@ func (c *Client) setupPeer(ctx context.Context) error {
 		c.log.Debug("peer connection", "state", s)
 		if s == webrtc.PeerConnectionStateConnected {
 			c.connectedOnce.Do(func() { close(c.connected) })
+		}
+	})
+	pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		if s != webrtc.ICEConnectionStateNew {
+			c.iceStartedOnce.Do(func() { close(c.iceStarted) })
 		}
 	})
 	pc.OnTrack(c.onTrack)
@@ -49,20 +54,27 @@ func (c *Client) setupPeer(ctx context.Context) error {
 	if err := pc.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("client: set local offer: %w", err)
 	}
+	c.log.Debug("offer", "sdp", offer.SDP)
 	if err := c.configureSimulcast(offer.SDP); err != nil {
 		return err
 	}
 	if err := c.Send(ctx, Message{Type: TypeOffer, SDP: offer.SDP}); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	c.offerSent = true
-	pending := c.pendingLocal
-	c.pendingLocal = nil
-	c.mu.Unlock()
-	for _, cand := range pending {
-		if err := c.Send(ctx, Message{Type: TypeCandidate, Candidate: &cand}); err != nil {
-			return err
+	// Flush the candidates gathered meanwhile, in order, until none is left.
+	for {
+		c.mu.Lock()
+		pending := c.pendingLocal
+		c.pendingLocal = nil
+		c.offerSent = len(pending) == 0
+		c.mu.Unlock()
+		if len(pending) == 0 {
+			break
+		}
+		for _, cand := range pending {
+			if err := c.Send(ctx, Message{Type: TypeCandidate, Candidate: &cand}); err != nil {
+				return err
+			}
 		}
 	}
 	c.startRTCPReaders()
@@ -77,6 +89,7 @@ func (c *Client) onLocalCandidate(cand *webrtc.ICECandidate) {
 	if cand != nil {
 		init = cand.ToJSON()
 	}
+	c.log.Debug("local candidate", "candidate", init.Candidate)
 	c.mu.Lock()
 	if !c.offerSent {
 		c.pendingLocal = append(c.pendingLocal, init)
@@ -100,7 +113,7 @@ func (c *Client) readLoop() {
 				c.closeCode, c.closeReason = code, closeReason(err)
 			}
 			c.mu.Unlock()
-			if code < 0 && c.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+			if code < 0 && c.ctx.Err() == nil {
 				c.log.Debug("socket ended", "err", err)
 			}
 			return
@@ -126,6 +139,18 @@ func (c *Client) handle(m Message) {
 }
 
 func (c *Client) onServerOffer(m Message) {
+	// pion starts ICE asynchronously after SetRemoteDescription(answer); an
+	// offer applied before the agent has the remote credentials looks like
+	// an ICE restart to pion, which then regathers with a new ufrag (and the
+	// server drops those candidates). The server offers right after its
+	// answer when there are tracks to send, so wait for ICE to start.
+	select {
+	case <-c.iceStarted:
+	case <-c.ctx.Done():
+		return
+	case <-time.After(c.timeout):
+		c.log.Warn("ICE not started before a server offer")
+	}
 	err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP})
 	if err != nil {
 		c.localError(TypeOffer, fmt.Errorf("set remote offer: %w", err))
@@ -178,7 +203,14 @@ func (c *Client) flushRemoteCandidates() {
 
 // localError records a server frame the client could not apply, as a
 // TypeClientError event.
+// Failures after Close began, or once the PeerConnection has closed (pion
+// closes it on the server's DTLS close_notify), are only logged: a frame
+// crossing a leave is no fault.
 func (c *Client) localError(ref string, err error) {
+	if c.leaving.Load() || (c.pc != nil && c.pc.ConnectionState() == webrtc.PeerConnectionStateClosed) {
+		c.log.Debug("server frame not applied while closing", "ref", ref, "err", err)
+		return
+	}
 	c.log.Warn("cannot apply server frame", "ref", ref, "err", err)
 	c.pushEvent(Message{Type: TypeClientError, Ref: ref, Message: err.Error()})
 }
@@ -217,12 +249,18 @@ func (c *Client) applyEvent(m Message) {
 	case TypeLeftPeer:
 		delete(c.participants, m.ParticipantID)
 	case TypePublished, TypeUpdated:
-		if m.Track != nil {
+		if m.Track == nil {
+			break
+		}
+		if m.Track.Participant == c.you.Identity {
+			c.own[m.Track.ID] = *m.Track
+		} else {
 			c.tracks[trackKey(*m.Track)] = *m.Track
 		}
 	case TypeUnpublished:
 		if m.Track != nil {
 			delete(c.tracks, trackKey(*m.Track))
+			delete(c.own, m.Track.ID)
 		}
 	}
 }

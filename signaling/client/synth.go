@@ -38,8 +38,9 @@ type TrackSpec struct {
 	// (e.g. {"l", "h"}); empty for a single layer. Layer i carries i in its
 	// payload tag; lower layers send smaller frames (a quarter per step).
 	Simulcast []string
-	// ID is the MediaStreamTrack id; empty means a generated id unique in
-	// practice (track ids name tracks in "layer" frames room-wide).
+	// ID is the MediaStreamTrack id offered; empty means a generated one
+	// ("video-1a2b3c4d"). The server announces its own track ids (TR_…),
+	// and those name tracks in "mute" and "layer" frames.
 	ID string
 	// KeyframeSize and InterframeSize override the top layer's video frame
 	// sizes; zero means the defaults.
