@@ -48,9 +48,13 @@ done
 say "go test"
 log="$cache/go-test.log"
 set +e
-go test -count=1 -v -timeout 15m "$@" ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|---|panic|\s+--- FAIL|\s+\S+_test\.go:[0-9]+:)|join-to-first-frame|^\?' 
+go test -count=1 -v -timeout 15m "$@" ./... 2>&1 | tee "$log" | grep -E '^(ok|FAIL|--- |panic)|join-to-first-frame|^\?'
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" != 0 ]; then
+  say "failures (the whole log is in $log)"
+  grep -E -B3 -A25 -- '--- FAIL|^panic' "$log" | head -400
+fi
 
 # 5. A short fuzz run of the signaling decoder (the corpus under
 #    testdata/fuzz is replayed by the plain test run above too).
