@@ -119,3 +119,37 @@ func TestTokenCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestServeUntilSignal runs the serve command as the binary does: it prints
+// the demo links, serves, and on its context's end (SIGTERM) shuts down
+// cleanly and returns.
+func TestServeUntilSignal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0",
+			"--udp-addr", "127.0.0.1:0", "--tcp-addr", "", "--log-level", "error"}, out, io.Discard)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.tail(1<<20), "Stop with Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no welcome after 30 s: %q", out.tail(1<<20))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{"http://127.0.0.1:", "/join#token=", "official", "villager", "supervisor"} {
+		if !strings.Contains(out.tail(1<<20), want) {
+			t.Errorf("welcome lacks %q:\n%s", want, out.tail(1<<20))
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not return after the signal")
+	}
+}

@@ -357,11 +357,11 @@ func (p *Participant) SetMuted(target, trackID string, muted bool) error {
 	if !t.setMuted(muted) {
 		return nil
 	}
-	info := t.info()
 	if other != p {
+		info := t.info()
 		other.listener.SendEvent(Event{Type: "muted", Track: &info, Muted: muted, By: p.info.Identity})
 	}
-	p.room.broadcast(nil, Event{Type: "track-updated", Track: &info})
+	t.announceUpdate()
 	return nil
 }
 

@@ -157,9 +157,12 @@ func (r *Room) publish(t *upTrack) {
 		}
 	}
 	r.mu.Unlock()
-	info := t.info()
 	// The publisher is told too: it learns the id others know its track by.
+	t.announce.Lock()
+	info := t.info()
 	r.broadcast(nil, Event{Type: "track-published", Track: &info})
+	t.announced = true
+	t.announce.Unlock()
 	for _, p := range subs {
 		p.subscribe(t)
 	}

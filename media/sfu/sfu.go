@@ -22,10 +22,10 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
 	"hearingroom/media"
+	"hearingroom/media/pionlog"
 )
 
 // Config sets the SFU's network. Zero values are usable in tests.
@@ -98,8 +98,7 @@ func (s *SFU) listen() error {
 	_ = udp.SetReadBuffer(4 << 20)
 	_ = udp.SetWriteBuffer(4 << 20)
 	s.udp = newBatchConn(udp)
-	logger := logging.NewDefaultLoggerFactory()
-	logger.DefaultLogLevel = logging.LogLevelError
+	logger := pionlog.Factory(s.log)
 	s.udpMux = webrtc.NewICEUDPMux(logger.NewLogger("udpmux"), s.udp)
 	if s.cfg.TCPAddr != "" {
 		tcp, err := net.Listen("tcp4", s.cfg.TCPAddr)
@@ -178,10 +177,7 @@ func (s *SFU) newAPI() (*webrtc.API, error) {
 		return nil, fmt.Errorf("sfu: simulcast extensions: %w", err)
 	}
 
-	se := webrtc.SettingEngine{}
-	lf := logging.NewDefaultLoggerFactory()
-	lf.DefaultLogLevel = logging.LogLevelError
-	se.LoggerFactory = lf
+	se := webrtc.SettingEngine{LoggerFactory: pionlog.Factory(s.log)}
 	se.SetICEUDPMux(s.udpMux)
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
 	if s.tcpMux != nil {

@@ -30,6 +30,11 @@ type upTrack struct {
 	remote string // the publisher's own track id
 	isKey  func([]byte) bool
 
+	// announce serialises what the room is told of this track, so that an
+	// update never overtakes the publication or a staler update.
+	announce  sync.Mutex
+	announced bool
+
 	mu     sync.Mutex
 	layers []*upLayer // lowest quality first
 	subs   atomic.Pointer[[]*downTrack]
@@ -101,8 +106,18 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 		p.room.publish(t)
 	} else {
 		t.retarget()
+		t.announceUpdate()
+	}
+}
+
+// announceUpdate tells the room the track's current state, once it has
+// been published.
+func (t *upTrack) announceUpdate() {
+	t.announce.Lock()
+	defer t.announce.Unlock()
+	if t.announced {
 		info := t.info()
-		p.room.broadcast(nil, Event{Type: "track-updated", Track: &info})
+		t.owner.room.broadcast(nil, Event{Type: "track-updated", Track: &info})
 	}
 }
 

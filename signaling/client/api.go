@@ -1,6 +1,8 @@
 package client
 
 import (
+	"hearingroom/media/pionlog"
+
 	"fmt"
 	"log/slog"
 	"net"
@@ -77,7 +79,7 @@ func NewAPI(log *slog.Logger) (*webrtc.API, error) {
 		return nil, fmt.Errorf("client: rtcp reports: %w", err)
 	}
 
-	s := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
+	s := webrtc.SettingEngine{LoggerFactory: pionlog.Factory(log)}
 	s.SetIncludeLoopbackCandidate(true)
 	loopback := net.IPv4(127, 0, 0, 1)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(loopback) })

@@ -1,4 +1,6 @@
-package client
+// Package pionlog routes pion's logs into log/slog, so the server's and the
+// clients' pion components log like the rest of hearingroom.
+package pionlog
 
 import (
 	"context"
@@ -8,10 +10,12 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogs routes pion's logs to a slog.Logger, each with its scope, one
-// level down: pion warns of routine things (no candidate pair yet, a stream
-// closed at shutdown), so its errors become warnings, its warnings info, and
-// so on.
+// Factory returns a pion LoggerFactory that writes to log, each logger with
+// its scope, one level down: pion warns of routine things (no candidate pair
+// yet, a stream closed at shutdown), so its errors become warnings, its
+// warnings info, and so on.
+func Factory(log *slog.Logger) logging.LoggerFactory { return pionLogs{log: log} }
+
 type pionLogs struct{ log *slog.Logger }
 
 func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
