@@ -26,7 +26,10 @@ const (
 // mDNS off). pion's own logs go to log, one level down (nil: discarded).
 // One API may be shared by many clients, which saves memory in the load
 // generator.
-func NewAPI(log *slog.Logger) (*webrtc.API, error) {
+//
+// networks, if given, replaces the default UDP4 (for example TCP4 alone, to
+// test ICE-TCP through a network that blocks UDP).
+func NewAPI(log *slog.Logger, networks ...webrtc.NetworkType) (*webrtc.API, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -84,7 +87,10 @@ func NewAPI(log *slog.Logger) (*webrtc.API, error) {
 	loopback := net.IPv4(127, 0, 0, 1)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(loopback) })
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if len(networks) == 0 {
+		networks = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	}
+	s.SetNetworkTypes(networks)
 
 	return webrtc.NewAPI(
 		webrtc.WithMediaEngine(m),
