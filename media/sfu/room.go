@@ -120,17 +120,8 @@ func (r *Room) remove(p *Participant, reason string) bool {
 		return false
 	}
 	delete(r.participants, p.info.Identity)
-	var mine []*upTrack
-	for id, t := range r.tracks {
-		if t.owner == p {
-			mine = append(mine, t)
-			delete(r.tracks, id)
-		}
-	}
 	r.mu.Unlock()
-	for _, t := range mine {
-		r.unpublished(t)
-	}
+	r.unpublishAll(p)
 	if !p.info.Hidden {
 		r.broadcast(p, Event{Type: "participant-left", Participant: &media.Participant{Identity: p.info.Identity}, Reason: reason})
 	}
@@ -197,6 +188,14 @@ func (r *Room) broadcast(except *Participant, e Event) {
 // dropUps unpublishes p's tracks when p was replaced by a newer join of the
 // same identity and so is no longer the room's participant of that name.
 func (r *Room) dropUps(p *Participant) {
+	r.unpublishAll(p)
+	if obs := r.sfu.cfg.Observer; obs != nil {
+		obs.ParticipantLeft(r.name, p.info.Identity, "replaced", time.Now())
+	}
+}
+
+// unpublishAll unpublishes every track of p.
+func (r *Room) unpublishAll(p *Participant) {
 	r.mu.Lock()
 	var mine []*upTrack
 	for id, t := range r.tracks {
@@ -208,8 +207,5 @@ func (r *Room) dropUps(p *Participant) {
 	r.mu.Unlock()
 	for _, t := range mine {
 		r.unpublished(t)
-	}
-	if obs := r.sfu.cfg.Observer; obs != nil {
-		obs.ParticipantLeft(r.name, p.info.Identity, "replaced", time.Now())
 	}
 }
