@@ -115,13 +115,24 @@ func fmtpValue(line, key string) string {
 	return ""
 }
 
-// attach adds d to pc as a send-only transceiver and starts its RTCP reader.
-func (d *downTrack) attach(pc *webrtc.PeerConnection) error {
-	tr, err := pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		return err
+// attach adds d to pc and starts its RTCP reader. With slot set, d goes
+// into a receive slot the client offered (pion's AddTrack picks it), so the
+// answer to that offer carries it; otherwise into a new send-only
+// transceiver, which the next offer carries.
+func (d *downTrack) attach(pc *webrtc.PeerConnection, slot bool) error {
+	if slot {
+		sender, err := pc.AddTrack(d)
+		if err != nil {
+			return err
+		}
+		d.sender = sender
+	} else {
+		tr, err := pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return err
+		}
+		d.sender = tr.Sender()
 	}
-	d.sender = tr.Sender()
 	d.sub.wg.Add(1)
 	go func() {
 		defer d.sub.wg.Done()
@@ -252,4 +263,15 @@ func (d *downTrack) splice(pkt *rtp.Packet, now int64) {
 	}
 	d.seqOff = pkt.SequenceNumber - (d.lastSeq + 1)
 	d.tsOff = pkt.Timestamp - (d.lastTS + gap)
+}
+
+// hasReceiveSlot reports whether pc has a transceiver of kind that the
+// client offered to receive on and that carries no track yet.
+func hasReceiveSlot(pc *webrtc.PeerConnection, kind webrtc.RTPCodecType) bool {
+	for _, t := range pc.GetTransceivers() {
+		if t.Kind() == kind && t.Sender() == nil && t.Direction() == webrtc.RTPTransceiverDirectionSendonly {
+			return true
+		}
+	}
+	return false
 }

@@ -154,6 +154,7 @@ func (p *Participant) HandleOffer(offer string) error {
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
+	p.fillReceiveSlots()
 	answer, err := p.pc.CreateAnswer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(answer)
@@ -218,7 +219,7 @@ func (p *Participant) negotiateLocked() {
 		return
 	}
 	for _, d := range p.pending {
-		if err := d.attach(p.pc); err != nil {
+		if err := d.attach(p.pc, false); err != nil {
 			p.sfu.log.Warn("sfu: add down-track", "participant", p.info.Identity, "err", err)
 			continue
 		}
@@ -240,6 +241,24 @@ func (p *Participant) negotiateLocked() {
 	p.offerPending = true
 	p.listener.SendOffer(offer.SDP)
 	p.flushCandidates()
+}
+
+// fillReceiveSlots puts pending down-tracks into receive slots the client's
+// offer holds (a joining page offers one per track it was told of), so the
+// answer carries them and no renegotiation stands before the first frame.
+func (p *Participant) fillReceiveSlots() {
+	kept := p.pending[:0]
+	for _, d := range p.pending {
+		if !hasReceiveSlot(p.pc, d.Kind()) {
+			kept = append(kept, d)
+			continue
+		}
+		if err := d.attach(p.pc, true); err != nil {
+			p.sfu.log.Warn("sfu: fill receive slot", "participant", p.info.Identity, "err", err)
+			kept = append(kept, d)
+		}
+	}
+	p.pending = kept
 }
 
 func (p *Participant) onLocalCandidate(c *webrtc.ICECandidate) {

@@ -218,6 +218,9 @@
     };
     if (media) publish(pc, media);
     else pc.createDataChannel('hr');
+    // A receive slot for each track already in the room: the server fills
+    // them in its answer, which saves a renegotiation before the first frame.
+    for (const tr of Object.values(hr.tracks)) pc.addTransceiver(tr.kind, { direction: 'recvonly' });
 
     retries = 0;
     hr.state = 'joined';
