@@ -1,5 +1,6 @@
-// Package petitions is the ledger domain (信访台账): petitions and disputes,
-// their lifecycles and deadlines, sessions, and the append-only, hash-chained
-// history. Its stores live in petitions/sqlite and petitions/postgres.
-// The ledger arrives with issue 3; this package holds its place in the layout.
+// Package petitions is the ledger domain (信访台账): petitions and disputes
+// (一案一档), both lifecycles as data (信访条例 and 人民调解法) with their
+// guards and legal deadlines, the legal day-counting calendar, and the
+// append-only, hash-chained history that `ledger verify` checks. It imports
+// no driver; its stores will live in petitions/sqlite and petitions/postgres.
 package petitions
