@@ -115,11 +115,7 @@ func (c *conn) loop(ctx context.Context, in <-chan inFrame) (websocket.StatusCod
 				case websocket.StatusUnsupportedData:
 					return websocket.StatusUnsupportedData, "binary frames are not accepted"
 				}
-				var ce websocket.CloseError
-				if errors.As(f.err, &ce) {
-					return websocket.StatusNormalClosure, "closed"
-				}
-				return websocket.StatusNormalClosure, "closed"
+				return websocket.StatusNormalClosure, "closed" // the client went away
 			}
 			lastHeard = time.Now()
 			m, err := Decode(f.data)
