@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"hearingroom/petitions"
+)
+
+// CreatePetition stores a new case with its first event; see petitions.Store.
+func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
+	if err := checkWrite(p, ev); err != nil {
+		return err
+	}
+	c := p.Clone()
+	c.Version = 1
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(err, "case %s: encode", p.ID)
+	}
+	e := *ev
+	e.CaseID = p.ID
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		now := db.now().UnixMicro()
+		_, err := tx.ExecContext(ctx, `INSERT INTO petitions
+			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+			c.ID, c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), now, now, string(doc))
+		if isUnique(err) {
+			return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
+		}
+		if err != nil {
+			return internal(err, "case %s: insert", c.ID)
+		}
+		return appendEvent(ctx, tx, &e)
+	})
+	if err != nil {
+		return err
+	}
+	p.Version, *ev = 1, e
+	return nil
+}
+
+// UpdatePetition stores a changed case and its event if the stored version
+// is expectedVersion; see petitions.Store.
+func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expectedVersion int64, ev *petitions.Event) error {
+	if err := checkWrite(p, ev); err != nil {
+		return err
+	}
+	c := p.Clone()
+	c.Version = expectedVersion + 1
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(err, "case %s: encode", p.ID)
+	}
+	e := *ev
+	e.CaseID = p.ID
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var stored int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM petitions WHERE id = ?`, c.ID).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
+		}
+		if err != nil {
+			return internal(err, "case %s: read version", c.ID)
+		}
+		if stored != expectedVersion {
+			return petitions.Errorf(petitions.ECONFLICT,
+				"Case %s changed meanwhile (version %d, not %d); reload it and try again.", c.ID, stored, expectedVersion)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE petitions SET case_no = ?, query_code_hash = ?, lead_unit = ?,
+			state = ?, kind = ?, updated_at = ?, version = ?, doc = ? WHERE id = ? AND version = ?`,
+			c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
+			db.now().UnixMicro(), c.Version, string(doc), c.ID, expectedVersion)
+		if isUnique(err) {
+			return petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
+		}
+		if err != nil {
+			return internal(err, "case %s: update", c.ID)
+		}
+		return appendEvent(ctx, tx, &e)
+	})
+	if err != nil {
+		return err
+	}
+	p.Version, *ev = c.Version, e
+	return nil
+}
+
+// checkWrite refuses a case the store cannot key, or a missing event.
+func checkWrite(p *petitions.Petition, ev *petitions.Event) error {
+	fields := map[string]string{}
+	switch {
+	case p == nil:
+		fields["case"] = "required"
+	case p.ID == "":
+		fields["id"] = "required"
+	case p.CaseNo == "":
+		fields["case_no"] = "required"
+	}
+	if ev == nil {
+		fields["event"] = "required"
+	}
+	if len(fields) > 0 {
+		return &petitions.Error{Code: petitions.EINVALID, Message: "The case cannot be stored.", Fields: fields}
+	}
+	return nil
+}
+
+// queryCodeHash is the hex SHA-256 of a query code, "" for none.
+func queryCodeHash(code string) string {
+	if code == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(code))
+	return hex.EncodeToString(sum[:])
+}
+
+// Petition returns the case with the given id; see petitions.Store.
+func (db *DB) Petition(ctx context.Context, id string) (*petitions.Petition, error) {
+	p, err := scanPetition(db.read.QueryRowContext(ctx, `SELECT version, doc FROM petitions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", id)
+	}
+	if err != nil {
+		return nil, internal(err, "case %s", id)
+	}
+	return p, nil
+}
+
+// PetitionByNumber returns the case with the given number; see
+// petitions.Store.
+func (db *DB) PetitionByNumber(ctx context.Context, caseNo string) (*petitions.Petition, error) {
+	p, err := scanPetition(db.read.QueryRowContext(ctx, `SELECT version, doc FROM petitions WHERE case_no = ?`, caseNo))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case numbered %s.", caseNo)
+	}
+	if err != nil {
+		return nil, internal(err, "case number %s", caseNo)
+	}
+	return p, nil
+}
+
+func scanPetition(row interface{ Scan(...any) error }) (*petitions.Petition, error) {
+	var version int64
+	var doc []byte
+	if err := row.Scan(&version, &doc); err != nil {
+		return nil, err
+	}
+	p := new(petitions.Petition)
+	if err := json.Unmarshal(doc, p); err != nil {
+		return nil, err
+	}
+	p.Version = version
+	return p, nil
+}
+
+// ListPetitions returns a page of cases; see petitions.Store.
+func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		col, val string
+	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	if f.After != "" {
+		where = append(where, "id > ?")
+		args = append(args, f.After)
+	}
+	q := `SELECT version, doc FROM petitions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, f.ListLimit())
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, internal(err, "list cases")
+	}
+	defer rows.Close()
+	list := []*petitions.Petition{}
+	for rows.Next() {
+		p, err := scanPetition(rows)
+		if err != nil {
+			return nil, internal(err, "list cases")
+		}
+		list = append(list, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "list cases")
+	}
+	return list, nil
+}

@@ -1,0 +1,129 @@
+package petitions
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+)
+
+// Store keeps the ledger: the unit tree, the cases and their append-only,
+// hash-chained history. petitions/sqlite and petitions/postgres implement it,
+// and petitions/storetest is the conformance suite both pass.
+//
+// Every error a Store returns is an *Error (ErrorCode reads its code) or
+// wraps one: ENOTFOUND for something missing, ECONFLICT for a duplicate or a
+// stale version, EINVALID for input the store cannot keep, EINTERNAL for
+// anything else (the cause stays in the chain for the log). Not found is an
+// error, never a nil result. A Store is safe for concurrent use.
+type Store interface {
+	// CreateUnit adds u to the tree. It returns EINVALID if u has no id or
+	// name, or names a parent that does not exist, and ECONFLICT if a unit
+	// with u.ID exists. The store checks neither levels nor the shape of the
+	// tree: ValidateUnits does.
+	CreateUnit(ctx context.Context, u *Unit) error
+	// Unit returns the unit with the given id, or ENOTFOUND.
+	Unit(ctx context.Context, id string) (*Unit, error)
+	// Units returns the whole tree, each parent before its children and
+	// siblings by id; an empty slice when there is none.
+	Units(ctx context.Context) ([]*Unit, error)
+
+	// CreatePetition stores the new case p with Version 1 and appends ev, its
+	// "registered" event, in one transaction: both are stored or neither.
+	// ev.CaseID is set to p.ID; on success ev is sealed (see AppendEvent) and
+	// p.Version is 1. It returns EINVALID if p has no ID or CaseNo or ev
+	// cannot be sealed, and ECONFLICT if a case with p.ID or p.CaseNo exists.
+	CreatePetition(ctx context.Context, p *Petition, ev *Event) error
+	// Petition returns the case with the given id, its Version the stored
+	// one, or ENOTFOUND.
+	Petition(ctx context.Context, id string) (*Petition, error)
+	// PetitionByNumber returns the case with the given public case number
+	// (CaseNo), or ENOTFOUND.
+	PetitionByNumber(ctx context.Context, caseNo string) (*Petition, error)
+	// UpdatePetition replaces the stored case p.ID by p and appends ev, the
+	// event recording the change, in one transaction, provided the stored
+	// version is expectedVersion; the stored version becomes
+	// expectedVersion+1, and so does p.Version. ev.CaseID is set to p.ID and
+	// ev is sealed on success. It returns ENOTFOUND if the case does not
+	// exist, ECONFLICT (changing nothing) if its stored version is not
+	// expectedVersion — of concurrent updates from one version exactly one
+	// succeeds — or if p.CaseNo is another case's, and EINVALID if ev is nil
+	// or cannot be sealed.
+	UpdatePetition(ctx context.Context, p *Petition, expectedVersion int64, ev *Event) error
+	// ListPetitions returns at most f.Limit cases that match f, in id order,
+	// starting after f.After; an empty slice when none match. Pass the last
+	// id returned as the next f.After to read the following page.
+	ListPetitions(ctx context.Context, f PetitionFilter) ([]*Petition, error)
+
+	// AppendEvent seals ev as the next event of the ledger and of its case
+	// (Seal, with the last event of each read in the same transaction) and
+	// stores it; on success ev holds its Seq, CaseSeq and hashes. Concurrent
+	// appends are safe: the store retries an append that lost a race for a
+	// sequence number. It returns ENOTFOUND if ev.CaseID is not "" and names
+	// no case, and EINVALID (wrapping ErrChain) if Seal refuses ev.
+	AppendEvent(ctx context.Context, ev *Event) error
+	// Events returns the history of one case in CaseSeq order, or ENOTFOUND
+	// if the case does not exist.
+	Events(ctx context.Context, caseID string) ([]*Event, error)
+	// ScanEvents calls fn for each event with Seq >= fromSeq, in Seq order,
+	// without holding the history in memory. fn must not keep the event it
+	// is given: the store may reuse it. If fn returns an error, ScanEvents
+	// stops and returns that error unchanged.
+	ScanEvents(ctx context.Context, fromSeq int64, fn func(*Event) error) error
+}
+
+// PetitionFilter selects cases for ListPetitions. Zero fields match any case.
+type PetitionFilter struct {
+	LeadUnit string // the case's LeadUnit
+	State    State
+	Kind     Kind
+	After    string // keyset: only ids greater than this one
+	Limit    int    // at most this many; DefaultListLimit when 0, MaxListLimit at most
+}
+
+// Limits of ListPetitions.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 500
+)
+
+// ListLimit returns the number of cases ListPetitions returns for f.Limit.
+func (f PetitionFilter) ListLimit() int {
+	switch {
+	case f.Limit <= 0:
+		return DefaultListLimit
+	case f.Limit > MaxListLimit:
+		return MaxListLimit
+	}
+	return f.Limit
+}
+
+// VerifyStore runs Verify over the whole history of s, read with ScanEvents.
+// An error reading the store ends it and is returned with the report so far.
+func VerifyStore(ctx context.Context, s Store, objects ObjectChecker) (Report, error) {
+	var scanErr error
+	seq := func(yield func(*Event) bool) {
+		stop := errors.New("stopped")
+		err := s.ScanEvents(ctx, 1, func(e *Event) error {
+			if !yield(e) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && err != stop {
+			scanErr = err
+		}
+	}
+	next, done := iter.Pull(seq)
+	defer done()
+	return Verify(func() (*Event, error) {
+		e, ok := next()
+		switch {
+		case ok:
+			return e, nil
+		case scanErr != nil:
+			return nil, scanErr
+		}
+		return nil, io.EOF
+	}, objects)
+}
