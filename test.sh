@@ -8,7 +8,6 @@ cd "$(dirname "$0")"
 root=$(pwd)
 cache="$root/.cache"
 mkdir -p "$cache"
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -19,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 # A CJK font, so that screenshots of the Chinese UI can be read.
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
+# PostgreSQL server binaries, for the store conformance suite (section 1b).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"
   sudo=""
@@ -27,6 +28,53 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 export HEARINGROOM_CHROMIUM="${HEARINGROOM_CHROMIUM:-$(command -v chromium || true)}"
+
+# 1b. A throwaway PostgreSQL for petitions/postgres: a trust-auth cluster in a
+#     temp dir under /tmp, on 127.0.0.1 and a free port, fsync off, removed on
+#     exit. initdb refuses root, so as root it runs as the postgres user. If it
+#     does not come up, HEARINGROOM_TEST_POSTGRES stays unset and the Go test
+#     skips, or fails under CI=true.
+pg_dir=""
+stop_postgres() {
+  if [ -n "$pg_dir" ] && [ -d "$pg_dir" ]; then
+    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap stop_postgres EXIT
+trap 'exit 130' INT TERM
+pg_bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1 || true)")
+if [ -z "${HEARINGROOM_TEST_POSTGRES:-}" ] && [ -x "$pg_bin/initdb" ]; then
+  say "starting PostgreSQL ($pg_bin)"
+  as_pg=()
+  pg_dir=$(mktemp -d /tmp/hearingroom-pg.XXXXXX)
+  if [ "$(id -u)" = 0 ]; then
+    as_pg=(runuser -u postgres --)
+    chown postgres: "$pg_dir"
+  fi
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --no-sync >"$pg_dir/initdb.log" 2>&1 ||
+    { cat "$pg_dir/initdb.log"; stop_postgres; pg_dir=""; }
+  pg_port=""
+  for _ in 1 2 3 4 5; do
+    [ -n "$pg_dir" ] || break
+    port=$((20000 + RANDOM % 40000))
+    [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] || continue
+    if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -k $pg_dir" \
+      start >/dev/null; then
+      pg_port=$port
+      break
+    fi
+  done
+  if [ -n "$pg_port" ] && "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" -t 30 &&
+    "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres hearingroom_test; then
+    export HEARINGROOM_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/hearingroom_test?sslmode=disable"
+    echo "PostgreSQL on 127.0.0.1:$pg_port"
+  else
+    echo "PostgreSQL did not start; its tests will skip (or fail under CI=true)"
+    if [ -n "$pg_dir" ] && [ -f "$pg_dir/server.log" ]; then tail -20 "$pg_dir/server.log"; fi
+  fi
+fi
 
 # 2. Static checks.
 say "gofmt and go vet"

@@ -12,6 +12,7 @@ import (
 // from the file named by the variable with a _FILE suffix.
 type Config struct {
 	DataDir       string
+	Database      string
 	HTTPAddr      string
 	PublicURL     string
 	UDPAddr       string
@@ -51,6 +52,7 @@ type option struct {
 func (c *Config) options() []option {
 	return []option{
 		{name: "data-dir", usage: "where the ledger, recordings and generated secrets live", str: &c.DataDir},
+		{name: "database", usage: "a postgres:// URL for the ledger; empty: the SQLite file ledger.db in the data dir", str: &c.Database, secret: true},
 		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
 		{name: "public-url", usage: "the server's URL as browsers reach it, for printed links (default: derived from http-addr)", str: &c.PublicURL},
 		{name: "udp-addr", usage: "the one UDP address for all media (ICE UDP mux)", str: &c.UDPAddr},

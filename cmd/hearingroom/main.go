@@ -1,6 +1,7 @@
 // Command hearingroom runs the video hearing and mediation server: with no
 // configuration, a whole county on one machine (embedded SFU, data under
-// ./data). Subcommands: serve (the default), token, version.
+// ./data). Subcommands: serve (the default), token, migrate, ledger verify,
+// version.
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 
 const usage = `usage: hearingroom [serve] [flags]   run the server (see docs/configuration.md)
        hearingroom token --room R --identity I [--hidden] [--admin] [flags]
+       hearingroom migrate [--data-dir D | --database URL]
+       hearingroom ledger verify [--data-dir D | --database URL]
        hearingroom version`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,6 +43,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stdout, stderr)
 	case "token":
 		return token(args, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args, stdout, stderr)
+	case "ledger":
+		return ledgerCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hearingroom", version)
 		return nil

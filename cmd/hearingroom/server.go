@@ -28,6 +28,7 @@ type Main struct {
 	Log    *slog.Logger
 
 	keys     signaling.Keys
+	ledger   ledger
 	sfu      *sfu.SFU
 	sig      *signaling.Handler
 	http     *http.Server
@@ -44,7 +45,7 @@ func NewMain() *Main {
 
 // Run prepares the data dir and secrets, opens every listener and starts
 // serving. It returns once the server is ready; Close stops it.
-func (m *Main) Run(ctx context.Context) error {
+func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Log == nil {
 		m.Log = newLogger(m.Config, os.Stderr)
 	}
@@ -55,6 +56,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := os.Chmod(c.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	m.ledger, err = openLedgerChecked(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.ledger.Close()
+			m.ledger = nil
+		}
+	}()
 	m.keys = signaling.Keys{APIKey: c.APIKey, Secret: c.APISecret}
 	if c.APIKey == "" {
 		s, err := loadSecrets(c.DataDir)
@@ -64,7 +75,6 @@ func (m *Main) Run(ctx context.Context) error {
 		m.keys = signaling.Keys{APIKey: s.APIKey, Secret: s.APISecret}
 	}
 
-	var err error
 	m.sfu, err = sfu.New(sfu.Config{
 		UDPAddr: c.UDPAddr, TCPAddr: c.TCPAddr, PublicIPs: c.PublicIPs, LoopbackOnly: c.LoopbackOnly,
 	}, m.Log)
@@ -177,6 +187,11 @@ func (m *Main) Close() error {
 	}
 	if m.sfu != nil {
 		m.sfu.Close()
+	}
+	if m.ledger != nil {
+		if err := m.ledger.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("ledger close: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

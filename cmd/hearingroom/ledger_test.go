@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearingroom/petitions"
+	"hearingroom/petitions/sqlite"
+)
+
+// TestLedgerCommands: the server creates the embedded ledger on first start;
+// migrate reports it current; ledger verify proves a clean history and
+// names the first tampered event.
+func TestLedgerCommands(t *testing.T) {
+	ctx := context.Background()
+	m := mustRunMain(t)
+	dir := m.Config.DataDir
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"migrate", "--data-dir", dir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "up to date") {
+		t.Fatalf("migrate said %q", out.String())
+	}
+
+	// Three events on one case, written through the store.
+	db, err := sqlite.Open(ctx, filepath.Join(dir, ledgerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for i, kind := range []string{"note", "read", "note"} {
+		data, _ := json.Marshal(map[string]any{"n": i})
+		ev := &petitions.Event{Kind: kind, Actor: "clerk", ActorRole: "administrator", At: at.Add(time.Duration(i) * time.Minute), Data: data}
+		if err := db.AppendEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	out.Reset()
+	if err := run(ctx, []string{"ledger", "verify", "--data-dir", dir}, &out, io.Discard); err != nil {
+		t.Fatalf("verify a clean ledger: %v (%s)", err, out.String())
+	}
+	if !strings.Contains(out.String(), "3 events") {
+		t.Fatalf("verify said %q", out.String())
+	}
+
+	// Change one byte of event 2 behind the store's back.
+	raw, err := sql.Open("sqlite", filepath.Join(dir, ledgerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE ledger_events SET actor = 'clerK' WHERE seq = 2`); err == nil {
+		t.Fatal("the history accepted an UPDATE")
+	}
+	for _, q := range []string{`DROP TRIGGER ledger_events_no_update`, `UPDATE ledger_events SET actor = 'clerK' WHERE seq = 2`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	err = run(ctx, []string{"ledger", "verify", "--data-dir", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "seq 2") {
+		t.Fatalf("verify of a tampered ledger = %v, want it to name seq 2", err)
+	}
+
+	// The server refuses to start on a schema that is ahead of it.
+	raw, _ = sql.Open("sqlite", filepath.Join(dir, ledgerFile))
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	m2 := NewMain()
+	m2.Config.DataDir, m2.Config.HTTPAddr, m2.Config.UDPAddr, m2.Config.TCPAddr = dir, "127.0.0.1:0", "127.0.0.1:0", ""
+	m2.Log = m.Log
+	if err := m2.Run(ctx); err == nil {
+		m2.Close()
+		t.Fatal("the server started on a schema ahead of it")
+	}
+}
+
+// TestLedgerOnPostgres: migrate, verify and the server's start-up check on a
+// real PostgreSQL (started by test.sh), in a schema of the test's own.
+func TestLedgerOnPostgres(t *testing.T) {
+	dsn := os.Getenv("HEARINGROOM_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("HEARINGROOM_TEST_POSTGRES is not set: ./test.sh starts PostgreSQL and sets it")
+		}
+		t.Skip("HEARINGROOM_TEST_POSTGRES is not set; ./test.sh starts PostgreSQL and sets it")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("cmd_test_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db := u.String()
+
+	// The server refuses an unmigrated PostgreSQL ledger.
+	m := NewMain()
+	m.Config.DataDir, m.Config.Database = t.TempDir(), db
+	m.Config.HTTPAddr, m.Config.UDPAddr, m.Config.TCPAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(ctx); err == nil || !strings.Contains(err.Error(), "migrate") {
+		m.Close()
+		t.Fatalf("start on an unmigrated database = %v, want a refusal naming migrate", err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"migrate", "--database", db}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "applied") {
+		t.Fatalf("migrate = %v, %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"ledger", "verify", "--database", db}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "0 events") {
+		t.Fatalf("verify = %v, %q", err, out.String())
+	}
+	m = NewMain()
+	m.Config.DataDir, m.Config.Database = t.TempDir(), db
+	m.Config.HTTPAddr, m.Config.UDPAddr, m.Config.TCPAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(ctx); err != nil {
+		t.Fatalf("start on a migrated database: %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,223 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearingroom/petitions"
+)
+
+// CreatePetition stores a new case with its first event; see petitions.Store.
+func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
+	if err := checkWrite(p, ev); err != nil {
+		return err
+	}
+	c := p.Clone()
+	c.Version = 1
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(err, "case %s: encode", p.ID)
+	}
+	var e petitions.Event
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO petitions
+			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
+			VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7)`,
+			c.ID, c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
+		if uniqueViolation(err) != "" {
+			return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
+		}
+		if badText(err) {
+			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
+		}
+		if err != nil {
+			return internal(err, "case %s: insert", c.ID)
+		}
+		e = *ev
+		e.CaseID = c.ID
+		return appendEvent(ctx, tx, &e)
+	})
+	if err != nil {
+		return err
+	}
+	p.Version, *ev = 1, e
+	return nil
+}
+
+// UpdatePetition stores a changed case and its event if the stored version
+// is expectedVersion; see petitions.Store. The stored row is locked (FOR
+// UPDATE) before its version is compared, so that of concurrent updates
+// from one version the first to commit wins and the others see the new
+// version.
+func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expectedVersion int64, ev *petitions.Event) error {
+	if err := checkWrite(p, ev); err != nil {
+		return err
+	}
+	c := p.Clone()
+	c.Version = expectedVersion + 1
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(err, "case %s: encode", p.ID)
+	}
+	var e petitions.Event
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		var stored int64
+		err := tx.QueryRow(ctx, `SELECT version FROM petitions WHERE id = $1 FOR UPDATE`, c.ID).Scan(&stored)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
+		}
+		if err != nil {
+			return internal(err, "case %s: read version", c.ID)
+		}
+		if stored != expectedVersion {
+			return petitions.Errorf(petitions.ECONFLICT,
+				"Case %s changed meanwhile (version %d, not %d); reload it and try again.", c.ID, stored, expectedVersion)
+		}
+		_, err = tx.Exec(ctx, `UPDATE petitions SET case_no = $1, query_code_hash = $2, lead_unit = $3,
+			state = $4, kind = $5, updated_at = now(), version = $6, doc = $7 WHERE id = $8 AND version = $9`,
+			c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
+			c.Version, string(doc), c.ID, expectedVersion)
+		if uniqueViolation(err) != "" {
+			return petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
+		}
+		if badText(err) {
+			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
+		}
+		if err != nil {
+			return internal(err, "case %s: update", c.ID)
+		}
+		e = *ev
+		e.CaseID = c.ID
+		return appendEvent(ctx, tx, &e)
+	})
+	if err != nil {
+		return err
+	}
+	p.Version, *ev = c.Version, e
+	return nil
+}
+
+// checkWrite refuses a case the store cannot key, or a missing event.
+func checkWrite(p *petitions.Petition, ev *petitions.Event) error {
+	fields := map[string]string{}
+	switch {
+	case p == nil:
+		fields["case"] = "required"
+	case p.ID == "":
+		fields["id"] = "required"
+	case p.CaseNo == "":
+		fields["case_no"] = "required"
+	}
+	if ev == nil {
+		fields["event"] = "required"
+	}
+	if len(fields) > 0 {
+		return &petitions.Error{Code: petitions.EINVALID, Message: "The case cannot be stored.", Fields: fields}
+	}
+	return nil
+}
+
+// queryCodeHash is the hex SHA-256 of a query code, "" for none.
+func queryCodeHash(code string) string {
+	if code == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(code))
+	return hex.EncodeToString(sum[:])
+}
+
+// Petition returns the case with the given id; see petitions.Store.
+func (db *DB) Petition(ctx context.Context, id string) (*petitions.Petition, error) {
+	p, err := db.onePetition(ctx, `SELECT version, doc FROM petitions WHERE id = $1`, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", id)
+	}
+	if err != nil {
+		return nil, internal(err, "case %s", id)
+	}
+	return p, nil
+}
+
+// PetitionByNumber returns the case with the given number; see
+// petitions.Store.
+func (db *DB) PetitionByNumber(ctx context.Context, caseNo string) (*petitions.Petition, error) {
+	p, err := db.onePetition(ctx, `SELECT version, doc FROM petitions WHERE case_no = $1`, caseNo)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case numbered %s.", caseNo)
+	}
+	if err != nil {
+		return nil, internal(err, "case number %s", caseNo)
+	}
+	return p, nil
+}
+
+func (db *DB) onePetition(ctx context.Context, query string, arg string) (*petitions.Petition, error) {
+	var p *petitions.Petition
+	err := db.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		p, err = scanPetition(c.QueryRow(ctx, query, arg))
+		return err
+	})
+	return p, err
+}
+
+func scanPetition(row pgx.Row) (*petitions.Petition, error) {
+	var version int64
+	var doc []byte
+	if err := row.Scan(&version, &doc); err != nil {
+		return nil, err
+	}
+	p := new(petitions.Petition)
+	if err := json.Unmarshal(doc, p); err != nil {
+		return nil, fmt.Errorf("decode case: %w", err)
+	}
+	p.Version = version
+	return p, nil
+}
+
+// ListPetitions returns a page of cases; see petitions.Store.
+func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		col, val string
+	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)}} {
+		if c.val != "" {
+			args = append(args, c.val)
+			where = append(where, fmt.Sprintf("%s = $%d", c.col, len(args)))
+		}
+	}
+	if f.After != "" {
+		args = append(args, f.After)
+		where = append(where, fmt.Sprintf("id > $%d", len(args)))
+	}
+	q := `SELECT version, doc FROM petitions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, f.ListLimit())
+	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
+	var list []*petitions.Petition
+	err := db.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Petition, error) { return scanPetition(r) })
+		return err
+	})
+	if err != nil {
+		return nil, internal(err, "list cases")
+	}
+	if list == nil {
+		list = []*petitions.Petition{}
+	}
+	return list, nil
+}
