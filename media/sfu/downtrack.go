@@ -216,7 +216,8 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 	if !d.bound {
 		return false
 	}
-	if l != d.current {
+	switching := l != d.current
+	if switching {
 		target := d.target.Load()
 		if target == nil {
 			d.target.Store(l)
@@ -226,7 +227,6 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 			return false
 		}
 		d.splice(pkt, now)
-		d.current = l
 	}
 	d.hdr.Version = 2
 	d.hdr.Padding = false
@@ -238,8 +238,13 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 	d.hdr.CSRC = nil
 	d.hdr.Extension = false
 	d.hdr.Extensions = d.hdr.Extensions[:0]
-	if _, err := d.writer.WriteRTP(&d.hdr, pkt.Payload); err != nil {
+	// pion reports 0 bytes, and no error, while the subscriber's DTLS and
+	// SRTP are not up: a keyframe lost that way must not count as the start.
+	if n, err := d.writer.WriteRTP(&d.hdr, pkt.Payload); err != nil || n == 0 {
 		return false
+	}
+	if switching {
+		d.current = l
 	}
 	d.lastSeq = d.hdr.SequenceNumber
 	d.lastTS = d.hdr.Timestamp

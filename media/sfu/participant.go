@@ -98,7 +98,11 @@ func (s *SFU) Join(roomName string, opts JoinOptions, l Listener) (*Participant,
 	pc.OnICECandidate(p.onLocalCandidate)
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed {
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			// Keyframes asked for before the media path was up were lost.
+			p.requestKeyframes()
+		case webrtc.PeerConnectionStateFailed:
 			go p.Close("ice-failed")
 		}
 	})
@@ -337,6 +341,20 @@ func (p *Participant) unsubscribe(d *downTrack) {
 	}
 	p.needOffer = true
 	p.negotiateLocked()
+}
+
+// requestKeyframes asks, past the rate limit, for a keyframe of every track
+// p receives: once per connection of p's media path.
+func (p *Participant) requestKeyframes() {
+	p.mu.Lock()
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+	for _, d := range downs {
+		d.up.requestKeyframe(d.targetIndex(), true)
+	}
 }
 
 // SetLayer chooses the simulcast quality p receives of one track, or with
