@@ -70,6 +70,28 @@ type Store interface {
 	// is given: the store may reuse it. If fn returns an error, ScanEvents
 	// stops and returns that error unchanged.
 	ScanEvents(ctx context.Context, fromSeq int64, fn func(*Event) error) error
+
+	// SaveSession stores s, inserting it or replacing the stored session
+	// s.ID. It never unlinks: if the stored session belongs to a case and
+	// s.CaseID is "", the stored case is kept and s.CaseID set to it. It
+	// returns EINVALID if s does not Validate, and ECONFLICT if the stored
+	// session belongs to another case than a non-empty s.CaseID (LinkSession
+	// is how a session changes case). It appends no event: the caller
+	// records the session's start and end (KindSessionStarted,
+	// KindSessionEnded) with AppendEvent.
+	SaveSession(ctx context.Context, s *Session) error
+	// Session returns the session with the given id, or ENOTFOUND.
+	Session(ctx context.Context, id string) (*Session, error)
+	// Sessions returns at most f.Limit sessions that match f, in id order,
+	// starting after f.After; an empty slice when none match.
+	Sessions(ctx context.Context, f SessionFilter) ([]*Session, error)
+	// LinkSession sets the case of session sessionID to caseID and appends
+	// ev (normally KindSessionLinked) to that case's history, in one
+	// transaction. ev.CaseID is set to caseID and ev is sealed on success.
+	// It returns ENOTFOUND if the session or the case does not exist,
+	// ECONFLICT if the session belongs to another case, and EINVALID if ev
+	// is nil or cannot be sealed.
+	LinkSession(ctx context.Context, sessionID, caseID string, ev *Event) error
 }
 
 // PetitionFilter selects cases for ListPetitions. Zero fields match any case.

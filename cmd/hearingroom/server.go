@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hearingroom/media/sfu"
+	"hearingroom/petitions"
 	"hearingroom/signaling"
 	"hearingroom/web"
 )
@@ -29,6 +30,7 @@ type Main struct {
 
 	keys     signaling.Keys
 	ledger   ledger
+	sessions *petitions.SessionRecorder
 	sfu      *sfu.SFU
 	sig      *signaling.Handler
 	http     *http.Server
@@ -60,12 +62,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// Sessions a crashed server left live are marked interrupted before
+	// the SFU takes joins; the recorder then writes every session.
+	m.sessions = petitions.NewSessionRecorder(m.ledger, m.Log)
 	defer func() {
 		if err != nil {
+			m.sessions.Close(context.WithoutCancel(ctx))
+			m.sessions = nil
 			m.ledger.Close()
 			m.ledger = nil
 		}
 	}()
+	interrupted, err := m.sessions.RecoverInterrupted(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: recover interrupted sessions: %w", err)
+	}
+	if interrupted > 0 {
+		m.Log.Warn("hearingroom: sessions interrupted by the last stop", "sessions", interrupted)
+	}
 	m.keys = signaling.Keys{APIKey: c.APIKey, Secret: c.APISecret}
 	if c.APIKey == "" {
 		s, err := loadSecrets(c.DataDir)
@@ -77,6 +91,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.sfu, err = sfu.New(sfu.Config{
 		UDPAddr: c.UDPAddr, TCPAddr: c.TCPAddr, PublicIPs: c.PublicIPs, LoopbackOnly: c.LoopbackOnly,
+		Observer: m.sessions,
 	}, m.Log)
 	if err != nil {
 		return err
@@ -187,6 +202,12 @@ func (m *Main) Close() error {
 	}
 	if m.sfu != nil {
 		m.sfu.Close()
+	}
+	// After the SFU: its participants' leaves (reason "shutdown") are queued.
+	if m.sessions != nil {
+		if err := m.sessions.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("sessions close: %w", err))
+		}
 	}
 	if m.ledger != nil {
 		if err := m.ledger.Close(); err != nil {

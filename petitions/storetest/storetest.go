@@ -43,6 +43,10 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("HistoryErrors", func(t *testing.T) { testHistoryErrors(t, open(t)) })
 	t.Run("Tamper", func(t *testing.T) { testTamper(t, open(t)) })
 	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
+	t.Run("SessionSaveGet", func(t *testing.T) { testSessionSaveGet(t, open(t)) })
+	t.Run("SessionErrors", func(t *testing.T) { testSessionErrors(t, open(t)) })
+	t.Run("SessionList", func(t *testing.T) { testSessionList(t, open(t)) })
+	t.Run("SessionLink", func(t *testing.T) { testSessionLink(t, open(t)) })
 }
 
 // t0 is the suite's clock: a morning in Fuyu, in China time.
