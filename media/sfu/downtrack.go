@@ -74,7 +74,12 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.pt = uint8(c.PayloadType)
 	d.writer = ctx.WriteStream()
 	d.mu.Unlock()
-	d.up.requestKeyframe(d.targetIndex(), false)
+	// Until the subscriber's media path is up its packets are dropped, and a
+	// publisher ignores a second request soon after a first (Chrome: 300 ms):
+	// a new connection asks when it connects (Participant.requestKeyframes).
+	if d.sub.pc != nil && d.sub.pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
+		d.up.requestKeyframe(d.targetIndex(), false)
+	}
 	return c, nil
 }
 
