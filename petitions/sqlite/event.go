@@ -39,7 +39,8 @@ func appendEvent(ctx context.Context, tx *sql.Tx, ev *petitions.Event) error {
 	}
 	var casePrev *petitions.Event
 	if ev.CaseID != "" {
-		casePrev, err = lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = ? ORDER BY case_seq DESC LIMIT 1`, ev.CaseID)
+		// "case_id <> ''" lets SQLite use the partial index on case events.
+		casePrev, err = lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = ? AND case_id <> '' ORDER BY case_seq DESC LIMIT 1`, ev.CaseID)
 		if err != nil {
 			return internal(err, "event: read the last event of case %s", ev.CaseID)
 		}
@@ -108,7 +109,7 @@ func (db *DB) Events(ctx context.Context, caseID string) ([]*petitions.Event, er
 	if n == 0 {
 		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", caseID)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = ? ORDER BY case_seq`, caseID)
+	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = ? AND case_id <> '' ORDER BY case_seq`, caseID)
 	if err != nil {
 		return nil, internal(err, "events of %s", caseID)
 	}
