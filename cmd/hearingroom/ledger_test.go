@@ -155,3 +155,43 @@ func TestLedgerOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDemoCommand: demo fills a new data dir with a county ledger that
+// verifies, serves it, and refuses to touch a data dir that has a ledger.
+func TestDemoCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--data-dir", dir, "--cases", "120", "--http-addr", "127.0.0.1:0",
+			"--udp-addr", "127.0.0.1:0", "--tcp-addr", "", "--log-level", "error"}, out, io.Discard)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(out.tail(1<<20), "Stop with Ctrl-C") {
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended early: %v\n%s", err, out.tail(1<<20))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo not serving after 2 min:\n%s", out.tail(1<<20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.tail(1<<20), "120 cases") {
+		t.Errorf("demo summary missing:\n%s", out.tail(1<<20))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var vout bytes.Buffer
+	if err := run(context.Background(), []string{"ledger", "verify", "--data-dir", dir}, &vout, io.Discard); err != nil {
+		t.Fatalf("verify the demo ledger: %v", err)
+	}
+	if err := run(context.Background(), []string{"demo", "--data-dir", dir}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "already holds a ledger") {
+		t.Fatalf("demo over an existing ledger = %v", err)
+	}
+}

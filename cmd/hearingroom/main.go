@@ -1,7 +1,7 @@
 // Command hearingroom runs the video hearing and mediation server: with no
 // configuration, a whole county on one machine (embedded SFU, data under
-// ./data). Subcommands: serve (the default), token, migrate, ledger verify,
-// version.
+// ./data). Subcommands: serve (the default), demo, token, migrate, ledger
+// verify, version.
 package main
 
 import (
@@ -29,6 +29,7 @@ func main() {
 
 const usage = `usage: hearingroom [serve] [flags]   run the server (see docs/configuration.md)
        hearingroom token --room R --identity I [--hidden] [--admin] [flags]
+       hearingroom demo [--data-dir ./demo-data] [--cases 300] [--seed 1] [flags]
        hearingroom migrate [--data-dir D | --database URL]
        hearingroom ledger verify [--data-dir D | --database URL]
        hearingroom version`
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stdout, stderr)
 	case "token":
 		return token(args, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, stdout, stderr)
 	case "ledger":
@@ -67,6 +70,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parseConfig(&m.Config, fs, args, os.LookupEnv); err != nil {
 		return err
 	}
+	return serveMain(ctx, m, stdout)
+}
+
+// serveMain runs m until SIGINT or SIGTERM (or ctx ends), then shuts down.
+func serveMain(ctx context.Context, m *Main, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := m.Run(ctx); err != nil {

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"hearingroom/petitions"
+	"hearingroom/petitions/demo"
+)
+
+// demoCmd runs `hearingroom demo`: it fills a new data dir with a county
+// ledger like Fuyu's (units, cases in every state of both lifecycles,
+// sessions), then serves it like `serve`.
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := NewMain()
+	m.Config.DataDir = "./demo-data"
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg demo.Config
+	fs.IntVar(&cfg.Cases, "cases", 300, "cases to generate")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "generator seed (the same seed gives the same ledger)")
+	if err := parseConfig(&m.Config, fs, args, os.LookupEnv); err != nil {
+		return err
+	}
+	if m.Config.Database != "" {
+		return errors.New("demo: the demo ledger is the embedded SQLite one; drop --database")
+	}
+	if err := loadDemo(ctx, m.Config, cfg, stdout); err != nil {
+		return err
+	}
+	return serveMain(ctx, m, stdout)
+}
+
+// loadDemo creates the demo ledger in c.DataDir, which must not hold a
+// ledger yet: the demo never overwrites data.
+func loadDemo(ctx context.Context, c Config, cfg demo.Config, stdout io.Writer) error {
+	if _, err := os.Stat(filepath.Join(c.DataDir, ledgerFile)); err == nil {
+		return fmt.Errorf("demo: %s already holds a ledger; remove it or choose another --data-dir", c.DataDir)
+	}
+	l, err := openLedgerChecked(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	sum, err := demo.Load(ctx, l, cfg)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo ledger in %s: %d units, %d cases, %d events, %d sessions, %d overdue\n",
+		c.DataDir, sum.Units, sum.Cases, sum.Events, sum.Sessions, sum.Overdue)
+	for kind, states := range sum.States {
+		names := make([]string, 0, len(states))
+		for s := range states {
+			names = append(names, string(s))
+		}
+		sort.Strings(names)
+		fmt.Fprintf(stdout, "  %s:", kind)
+		for _, s := range names {
+			fmt.Fprintf(stdout, " %s %d", s, states[petitions.State(s)])
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
