@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +14,7 @@ import (
 
 // CreatePetition stores a new case with its first event; see petitions.Store.
 func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
-	if err := checkWrite(p, ev); err != nil {
+	if err := petitions.CheckStorable(p, ev); err != nil {
 		return err
 	}
 	c := p.Clone()
@@ -30,7 +28,7 @@ func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *pet
 		_, err := tx.Exec(ctx, `INSERT INTO petitions
 			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
 			VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7)`,
-			c.ID, c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
+			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
 		if uniqueViolation(err) != "" {
 			return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
 		}
@@ -57,7 +55,7 @@ func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *pet
 // from one version the first to commit wins and the others see the new
 // version.
 func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expectedVersion int64, ev *petitions.Event) error {
-	if err := checkWrite(p, ev); err != nil {
+	if err := petitions.CheckStorable(p, ev); err != nil {
 		return err
 	}
 	c := p.Clone()
@@ -82,7 +80,7 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 		}
 		_, err = tx.Exec(ctx, `UPDATE petitions SET case_no = $1, query_code_hash = $2, lead_unit = $3,
 			state = $4, kind = $5, updated_at = now(), version = $6, doc = $7 WHERE id = $8 AND version = $9`,
-			c.CaseNo, queryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
+			c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
 			c.Version, string(doc), c.ID, expectedVersion)
 		if uniqueViolation(err) != "" {
 			return petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
@@ -102,35 +100,6 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 	}
 	p.Version, *ev = c.Version, e
 	return nil
-}
-
-// checkWrite refuses a case the store cannot key, or a missing event.
-func checkWrite(p *petitions.Petition, ev *petitions.Event) error {
-	fields := map[string]string{}
-	switch {
-	case p == nil:
-		fields["case"] = "required"
-	case p.ID == "":
-		fields["id"] = "required"
-	case p.CaseNo == "":
-		fields["case_no"] = "required"
-	}
-	if ev == nil {
-		fields["event"] = "required"
-	}
-	if len(fields) > 0 {
-		return &petitions.Error{Code: petitions.EINVALID, Message: "The case cannot be stored.", Fields: fields}
-	}
-	return nil
-}
-
-// queryCodeHash is the hex SHA-256 of a query code, "" for none.
-func queryCodeHash(code string) string {
-	if code == "" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(code))
-	return hex.EncodeToString(sum[:])
 }
 
 // Petition returns the case with the given id; see petitions.Store.
