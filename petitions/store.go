@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"time"
 )
 
 // Store keeps the ledger: the unit tree, the cases and their append-only,
@@ -92,6 +93,48 @@ type Store interface {
 	// ECONFLICT if the session belongs to another case, and EINVALID if ev
 	// is nil or cannot be sealed.
 	LinkSession(ctx context.Context, sessionID, caseID string, ev *Event) error
+
+	// CreatePerson stores p, with CreatedAt set to the store's clock if it
+	// is zero. It returns EINVALID if p does not Validate (a login must be
+	// given as NormalizeLogin returns it), and ECONFLICT if a person with
+	// p.ID or p.Login exists.
+	CreatePerson(ctx context.Context, p *Person) error
+	// Person returns the person with the given id, PasswordHash included,
+	// or ENOTFOUND.
+	Person(ctx context.Context, id string) (*Person, error)
+	// PersonByLogin returns the person whose login is NormalizeLogin(login),
+	// PasswordHash included, or ENOTFOUND.
+	PersonByLogin(ctx context.Context, login string) (*Person, error)
+	// SetPasswordHash replaces the password hash of person id by hash, a
+	// string HashPassword returned. It returns ENOTFOUND if there is no
+	// such person and EINVALID if hash is "".
+	SetPasswordHash(ctx context.Context, id, hash string) error
+	// People returns the people holding a role for unit (not for the units
+	// below it), in id order; an empty slice when there are none.
+	People(ctx context.Context, unit string) ([]*Person, error)
+
+	// CreatePairing stores a one-time pairing code for station by its hash
+	// (HashPairingCode), redeemable before expires. It returns EINVALID if
+	// codeHash or station is "", and ECONFLICT if codeHash is stored
+	// already.
+	CreatePairing(ctx context.Context, codeHash, station string, expires time.Time) error
+	// RedeemPairing uses the pairing codeHash at now to enrol t with the
+	// device credential secretHash (HashDeviceSecret), in one transaction:
+	// the pairing is marked used and t is stored, with t.Station set to the
+	// pairing's station, t.EnrolledAt to now and t.RevokedAt cleared. It
+	// returns EINVALID if t has no ID or secretHash is "", ENOTFOUND if no
+	// pairing has codeHash, ECONFLICT if it was redeemed already — of
+	// concurrent redeems of one code exactly one succeeds — or a terminal
+	// with t.ID or secretHash exists, and EDEADLINE if now is not before the
+	// pairing's expiry. A refused redeem changes nothing.
+	RedeemPairing(ctx context.Context, codeHash string, t *Terminal, secretHash string, now time.Time) error
+	// TerminalByCredential returns the terminal whose device credential
+	// hashes to secretHash, or ENOTFOUND if there is none or it is revoked.
+	TerminalByCredential(ctx context.Context, secretHash string) (*Terminal, error)
+	// RevokeTerminal revokes terminal id's credential at the store's clock;
+	// revoking a revoked terminal keeps the first time. It returns
+	// ENOTFOUND if there is no such terminal.
+	RevokeTerminal(ctx context.Context, id string) error
 }
 
 // PetitionFilter selects cases for ListPetitions. Zero fields match any case.

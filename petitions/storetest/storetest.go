@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("SessionErrors", func(t *testing.T) { testSessionErrors(t, open(t)) })
 	t.Run("SessionList", func(t *testing.T) { testSessionList(t, open(t)) })
 	t.Run("SessionLink", func(t *testing.T) { testSessionLink(t, open(t)) })
+	runPeople(t, open)
 }
 
 // t0 is the suite's clock: a morning in Fuyu, in China time.
