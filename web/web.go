@@ -25,7 +25,9 @@ type Options struct {
 	// Ready reports whether the server can take sessions; /readyz answers 503
 	// with the error's text when it cannot.
 	Ready func() error
-	Log   *slog.Logger
+	// Sessions, if set, serves sign-in under /api/v1.
+	Sessions *Sessions
+	Log      *slog.Logger
 }
 
 // New returns the server's HTTP handler.
@@ -60,6 +62,13 @@ func New(o Options) http.Handler {
 	}
 	if o.Signaling != nil {
 		r.Handle("/rtc", o.Signaling)
+	}
+	if o.Sessions != nil {
+		r.Route("/api/v1", func(r chi.Router) {
+			r.Post("/session", o.Sessions.SignIn)
+			r.Delete("/session", o.Sessions.SignOut)
+			r.Get("/me", o.Sessions.Me)
+		})
 	}
 	r.Get("/", servePage(static, "index.html"))
 	r.Get("/join", servePage(static, "join.html"))

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -98,6 +100,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.sig = signaling.NewHandler(m.sfu, m.keys, m.Log)
 	handler := web.New(web.Options{
+		Sessions: &web.Sessions{
+			People: m.ledger, Key: cookieKey(m.keys.Secret), TTL: 12 * time.Hour,
+			Secure:  c.TLSCert != "" || c.TLSSelfSigned,
+			Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now,
+		},
 		Signaling: m.sig,
 		Metrics:   web.MetricsHandler(m.sfu.Stats),
 		Ready:     m.ready,
@@ -225,4 +232,12 @@ func newLogger(c Config, w *os.File) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// cookieKey derives the sign-in cookies' key from the token secret, so the
+// data dir holds one secret.
+func cookieKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("hearingroom session cookie v1"))
+	return m.Sum(nil)
 }
