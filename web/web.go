@@ -27,7 +27,10 @@ type Options struct {
 	Ready func() error
 	// Sessions, if set, serves sign-in under /api/v1.
 	Sessions *Sessions
-	Log      *slog.Logger
+	// Lookup, if set, serves the petitioner's receipt at /api/v1/lookup
+	// and its page at /lookup.
+	Lookup *Lookup
+	Log    *slog.Logger
 }
 
 // New returns the server's HTTP handler.
@@ -63,13 +66,17 @@ func New(o Options) http.Handler {
 	if o.Signaling != nil {
 		r.Handle("/rtc", o.Signaling)
 	}
-	if o.Sessions != nil {
-		r.Route("/api/v1", func(r chi.Router) {
+	r.Route("/api/v1", func(r chi.Router) {
+		if o.Sessions != nil {
 			r.Post("/session", o.Sessions.SignIn)
 			r.Delete("/session", o.Sessions.SignOut)
 			r.Get("/me", o.Sessions.Me)
-		})
-	}
+		}
+		if o.Lookup != nil {
+			r.Post("/lookup", o.Lookup.ServeHTTP)
+		}
+	})
+	r.Get("/lookup", servePage(static, "lookup.html"))
 	r.Get("/", servePage(static, "index.html"))
 	r.Get("/join", servePage(static, "join.html"))
 	r.Handle("/static/*", http.StripPrefix("/static/", noCache(http.FileServer(http.FS(static)))))

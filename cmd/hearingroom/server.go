@@ -105,6 +105,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Secure:  c.TLSCert != "" || c.TLSSelfSigned,
 			Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now,
 		},
+		Lookup:    &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
 		Signaling: m.sig,
 		Metrics:   web.MetricsHandler(m.sfu.Stats),
 		Ready:     m.ready,
