@@ -27,26 +27,23 @@ func TestBrowserSimulcast(t *testing.T) {
 		}
 		return 0, "no video from the villager"
 	}
-	// Chrome starts the top layer only once its bandwidth estimate allows;
-	// wait until the official decodes a frame wider than the low layer.
-	var high int64
-	waitFor(t, "the high layer at the official", mediaDeadline, func() (bool, string) {
-		w, s := width(official)
-		high = w
-		return w >= 480, s
-	})
-	mustEval[bool](t, wall, `(hr.setLayer('low'), true)`)
-	waitFor(t, "the low layer on the wall", mediaDeadline, func() (bool, string) {
-		w, s := width(wall)
-		return w > 0 && w <= high/2, s
-	})
-	if w, s := width(official); w < high {
-		t.Errorf("official's layer dropped when the wall asked for low: %s", s)
+	// Chrome starts the top layer once its bandwidth estimate allows, and
+	// under CPU load it may scale both layers down: compare the two pages'
+	// sizes at the same moment rather than with fixed numbers.
+	both := func() (wallW, offW int64, s string) {
+		w, ws := width(wall)
+		o, os := width(official)
+		return w, o, "wall " + ws + "; official " + os
 	}
+	mustEval[bool](t, wall, `(hr.setLayer('low'), true)`)
+	waitFor(t, "the low layer on the wall, the high one at the official", mediaDeadline, func() (bool, string) {
+		w, o, s := both()
+		return w > 0 && w*2 <= o, s
+	})
 	mustEval[bool](t, wall, `(hr.setLayer('high'), true)`)
 	waitFor(t, "the high layer on the wall", mediaDeadline, func() (bool, string) {
-		w, s := width(wall)
-		return w >= high, s
+		w, o, s := both()
+		return w > 0 && w == o, s
 	})
 	checkPage(t, wall)
 }
