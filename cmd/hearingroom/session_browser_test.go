@@ -66,23 +66,26 @@ func TestBrowserSessionLedger(t *testing.T) {
 		}
 	}
 
+	// The session's record and its history events are written one after
+	// the other: wait for the ended event too.
 	kinds := map[string]int{}
-	err := m.ledger.ScanEvents(ctx, 1, func(e *petitions.Event) error {
-		var data struct{ Session string }
-		if json.Unmarshal(e.Data, &data) == nil && data.Session == s.ID {
-			if e.CaseID != "" {
-				return fmt.Errorf("event %d of a session without a case is in case %q", e.Seq, e.CaseID)
+	waitFor(t, "the session's started and ended events", 20*time.Second, func() (bool, string) {
+		kinds = map[string]int{}
+		err := m.ledger.ScanEvents(ctx, 1, func(e *petitions.Event) error {
+			var data struct{ Session string }
+			if json.Unmarshal(e.Data, &data) == nil && data.Session == s.ID {
+				if e.CaseID != "" {
+					return fmt.Errorf("event %d of a session without a case is in case %q", e.Seq, e.CaseID)
+				}
+				kinds[e.Kind]++
 			}
-			kinds[e.Kind]++
+			return nil
+		})
+		if err != nil {
+			return false, err.Error()
 		}
-		return nil
+		return kinds[petitions.KindSessionStarted] == 1 && kinds[petitions.KindSessionEnded] == 1, fmt.Sprint(kinds)
 	})
-	if err != nil {
-		t.Fatalf("ScanEvents: %v", err)
-	}
-	if kinds[petitions.KindSessionStarted] != 1 || kinds[petitions.KindSessionEnded] != 1 {
-		t.Errorf("history events of the session: %v, want one started and one ended", kinds)
-	}
 	r, err := petitions.VerifyStore(ctx, m.ledger, nil)
 	if err != nil || !r.OK() {
 		t.Errorf("VerifyStore: %+v, %v", r, err)
