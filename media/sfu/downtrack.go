@@ -38,10 +38,14 @@ type downTrack struct {
 	lastTS  uint32
 	lastAt  int64 // unix nanos of the last packet written
 	hdr     rtp.Header
+	vp8     *vp8Rewriter // for VP8 with simulcast layers, else nil
 }
 
 func newDownTrack(up *upTrack, sub *Participant, q media.Quality) *downTrack {
 	d := &downTrack{up: up, sub: sub}
+	if strings.EqualFold(up.codec.MimeType, webrtc.MimeTypeVP8) {
+		d.vp8 = &vp8Rewriter{}
+	}
 	d.qual.Store(int32(q))
 	layers := up.layerList()
 	if n := len(layers); n > 0 {
@@ -221,6 +225,13 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 	if !d.bound {
 		return false
 	}
+	var desc vp8Descriptor
+	if d.vp8 != nil {
+		var ok bool
+		if desc, ok = parseVP8(pkt.Payload); !ok {
+			return false
+		}
+	}
 	switching := l != d.current
 	if switching {
 		target := d.target.Load()
@@ -232,6 +243,13 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 			return false
 		}
 		d.splice(pkt, now)
+		if d.vp8 != nil {
+			d.vp8.splice(desc)
+		}
+	}
+	payload := pkt.Payload
+	if d.vp8 != nil {
+		payload = d.vp8.rewrite(payload, desc)
 	}
 	d.hdr.Version = 2
 	d.hdr.Padding = false
@@ -245,7 +263,7 @@ func (d *downTrack) write(l *upLayer, pkt *rtp.Packet, key bool, now int64) bool
 	d.hdr.Extensions = d.hdr.Extensions[:0]
 	// pion reports 0 bytes, and no error, while the subscriber's DTLS and
 	// SRTP are not up: a keyframe lost that way must not count as the start.
-	if n, err := d.writer.WriteRTP(&d.hdr, pkt.Payload); err != nil || n == 0 {
+	if n, err := d.writer.WriteRTP(&d.hdr, payload); err != nil || n == 0 {
 		return false
 	}
 	if switching {

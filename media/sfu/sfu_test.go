@@ -262,3 +262,60 @@ func BenchmarkForward(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ds)), "ns/forward")
 }
+
+// vp8WithIDs is a VP8 payload with a 15-bit picture ID and a TL0PICIDX.
+func vp8WithIDs(pic uint16, tl0 uint8, key bool) []byte {
+	first := byte(0x01)
+	if key {
+		first = 0x00
+	}
+	return []byte{0x90, 0xc0, 0x80 | byte(pic>>8), byte(pic), tl0, first, 0, 0}
+}
+
+type recordingWriter struct{ payloads [][]byte }
+
+func (w *recordingWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	w.payloads = append(w.payloads, append([]byte(nil), p...))
+	return len(p), nil
+}
+func (w *recordingWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// TestVP8IDsContinueAcrossLayers: after a switch the receiver sees picture
+// IDs and TL0PICIDX continue from the last ones sent, whatever the new
+// layer's own counters are.
+func TestVP8IDsContinueAcrossLayers(t *testing.T) {
+	up, ds, _ := newTestTrack([]string{"l", "h"}, 1)
+	d := ds[0]
+	w := &recordingWriter{}
+	d.writer = w
+	low, high := up.layerList()[0], up.layerList()[1]
+	d.setTarget(0)
+	pkt := func(seq uint16, payload []byte) *rtp.Packet {
+		return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: payload}
+	}
+	d.write(low, pkt(1, vp8WithIDs(100, 7, true)), true, 1)
+	d.write(low, pkt(2, vp8WithIDs(101, 8, false)), false, 2)
+	d.setTarget(1)
+	d.write(high, pkt(50, vp8WithIDs(30000, 200, true)), true, 3)
+	d.write(high, pkt(51, vp8WithIDs(30001, 201, false)), false, 4)
+	d.write(high, pkt(52, vp8WithIDs(32767, 202, false)), false, 5) // wraps
+	want := []struct {
+		pic uint16
+		tl0 uint8
+	}{{100, 7}, {101, 8}, {102, 9}, {103, 10}, {(102 + 32767 - 30000) & 0x7fff, 11}}
+	if len(w.payloads) != len(want) {
+		t.Fatalf("%d packets written", len(w.payloads))
+	}
+	for i, p := range w.payloads {
+		desc, ok := parseVP8(p)
+		if !ok || desc.picID != want[i].pic || desc.tl0Idx != want[i].tl0 {
+			t.Errorf("packet %d: picture ID %d TL0 %d, want %d %d", i, desc.picID, desc.tl0Idx, want[i].pic, want[i].tl0)
+		}
+		if !desc.pic15 {
+			t.Errorf("packet %d lost its 15-bit picture ID", i)
+		}
+	}
+	if isVP8Keyframe(w.payloads[2]) != true {
+		t.Error("the rewritten keyframe is no longer a keyframe")
+	}
+}
