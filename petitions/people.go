@@ -51,8 +51,11 @@ func (p *Person) Actor() Actor {
 
 // Validate returns EINVALID with a message per bad field if p has no id,
 // login or name, a login that is not normalized, or a role grant without a
-// role or a unit; nil otherwise.
+// role or a unit, or if p is nil; nil otherwise.
 func (p *Person) Validate() error {
+	if p == nil {
+		return Errorf(EINVALID, "No person given.")
+	}
 	pr := problems{}
 	if p.ID == "" {
 		pr.add("id", "required")

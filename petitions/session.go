@@ -124,8 +124,11 @@ func (s *Session) Clone() *Session {
 }
 
 // Validate returns nil if a store can keep s, or an EINVALID *Error naming
-// each bad field.
+// each bad field (or that s is nil).
 func (s *Session) Validate() error {
+	if s == nil {
+		return Errorf(EINVALID, "No session given.")
+	}
 	p := problems{}
 	if s.ID == "" {
 		p.add("id", "required")

@@ -16,10 +16,7 @@ import (
 // SaveSession inserts or replaces a session; see petitions.Store. The stored
 // row is locked (FOR UPDATE) while its case is compared.
 func (db *DB) SaveSession(ctx context.Context, s *petitions.Session) error {
-	if s == nil {
-		return petitions.Errorf(petitions.EINVALID, "No session given.")
-	}
-	if err := s.Validate(); err != nil {
+	if err := s.Validate(); err != nil { // EINVALID for nil too
 		return err
 	}
 	c := s.Clone()

@@ -12,10 +12,7 @@ import (
 
 // CreatePerson stores a new person; see petitions.Store.
 func (db *DB) CreatePerson(ctx context.Context, p *petitions.Person) error {
-	if p == nil {
-		return petitions.Errorf(petitions.EINVALID, "No person given.")
-	}
-	if err := p.Validate(); err != nil {
+	if err := p.Validate(); err != nil { // EINVALID for nil too
 		return err
 	}
 	created := p.CreatedAt

@@ -12,10 +12,7 @@ import (
 
 // SaveSession inserts or replaces a session; see petitions.Store.
 func (db *DB) SaveSession(ctx context.Context, s *petitions.Session) error {
-	if s == nil {
-		return petitions.Errorf(petitions.EINVALID, "No session given.")
-	}
-	if err := s.Validate(); err != nil {
+	if err := s.Validate(); err != nil { // EINVALID for nil too
 		return err
 	}
 	c := s.Clone()
