@@ -110,7 +110,8 @@ type Store interface {
 	// such person and EINVALID if hash is "".
 	SetPasswordHash(ctx context.Context, id, hash string) error
 	// People returns the people holding a role for unit (not for the units
-	// below it), in id order; an empty slice when there are none.
+	// below it), or everyone when unit is "", in id order; an empty slice
+	// when there are none.
 	People(ctx context.Context, unit string) ([]*Person, error)
 
 	// CreatePairing stores a one-time pairing code for station by its hash
@@ -135,6 +136,38 @@ type Store interface {
 	// revoking a revoked terminal keeps the first time. It returns
 	// ENOTFOUND if there is no such terminal.
 	RevokeTerminal(ctx context.Context, id string) error
+	// Terminals returns the terminals enrolled to station (every terminal
+	// when station is ""), revoked ones included, in id order; an empty
+	// slice when there are none.
+	Terminals(ctx context.Context, station string) ([]*Terminal, error)
+
+	// UpdatePerson replaces the name, phone, roles and Disabled flag of
+	// the stored person p.ID by p's; the login, the password hash and
+	// CreatedAt are kept, and p is set to what is stored. It returns
+	// ENOTFOUND if there is no such person and EINVALID if p does not
+	// Validate.
+	UpdatePerson(ctx context.Context, p *Person) error
+
+	// CreateStation stores s. It returns EINVALID if s does not Validate or
+	// names a unit that does not exist, and ECONFLICT if a station with
+	// s.ID exists.
+	CreateStation(ctx context.Context, s *Station) error
+	// Stations returns every station in id order; an empty slice when
+	// there are none.
+	Stations(ctx context.Context) ([]*Station, error)
+
+	// CreateReception adds r to the reception schedule, with CreatedAt set
+	// to the store's clock if it is zero. It returns EINVALID if r does not
+	// Validate or names a station that does not exist, and ECONFLICT if an
+	// entry with r.ID, or for the same day, station and leader, exists.
+	CreateReception(ctx context.Context, r *Reception) error
+	// DeleteReception removes schedule entry id (a schedule is a plan, not
+	// history: the service records the change as an event). It returns
+	// ENOTFOUND if there is no such entry.
+	DeleteReception(ctx context.Context, id string) error
+	// Receptions returns the schedule entries f selects, ordered by day,
+	// station, leader and id; an empty slice when none match.
+	Receptions(ctx context.Context, f ReceptionFilter) ([]*Reception, error)
 }
 
 // PetitionFilter selects cases for ListPetitions. Zero fields match any case.

@@ -136,12 +136,63 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
 	})
 }
 
-// People returns the people holding a role for unit; see petitions.Store.
+// UpdatePerson replaces a person's name, phone, roles and Disabled flag;
+// see petitions.Store. The person_roles index is rewritten in the same
+// transaction.
+func (db *DB) UpdatePerson(ctx context.Context, p *petitions.Person) error {
+	if err := p.Validate(); err != nil { // EINVALID for nil too
+		return err
+	}
+	roles, err := json.Marshal(grants(p.Roles))
+	if err != nil {
+		return internal(err, "person %s: encode roles", p.ID)
+	}
+	var stored *petitions.Person
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		stored, err = scanPerson(tx.QueryRow(ctx, `UPDATE people SET name = $1, phone = $2, roles = $3, disabled = $4
+			WHERE id = $5 RETURNING `+personColumns, p.Name, p.Phone, string(roles), p.Disabled, p.ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no person %s.", p.ID)
+		}
+		if badText(err) {
+			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The person holds text the database cannot keep."), err)
+		}
+		if err != nil {
+			return internal(err, "person %s: update", p.ID)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM person_roles WHERE person_id = $1`, p.ID); err != nil {
+			return internal(err, "person %s: delete roles", p.ID)
+		}
+		for _, g := range p.Roles {
+			_, err := tx.Exec(ctx, `INSERT INTO person_roles (person_id, role, unit) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, p.ID, string(g.Role), g.Unit)
+			if badText(err) {
+				return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The person holds text the database cannot keep."), err)
+			}
+			if err != nil {
+				return internal(err, "person %s: insert role", p.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*p = *stored
+	return nil
+}
+
+// People returns the people holding a role for unit, or everyone when unit
+// is ""; see petitions.Store.
 func (db *DB) People(ctx context.Context, unit string) ([]*petitions.Person, error) {
+	q, args := `SELECT `+personColumns+` FROM people ORDER BY id`, []any{}
+	if unit != "" {
+		q, args = `SELECT `+personColumns+` FROM people
+			WHERE id IN (SELECT person_id FROM person_roles WHERE unit = $1) ORDER BY id`, []any{unit}
+	}
 	var people []*petitions.Person
 	err := db.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT `+personColumns+` FROM people
-			WHERE id IN (SELECT person_id FROM person_roles WHERE unit = $1) ORDER BY id`, unit)
+		rows, err := c.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -270,4 +321,41 @@ func (db *DB) RevokeTerminal(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Terminals returns the terminals enrolled to station, or every terminal
+// when station is "", revoked ones included; see petitions.Store.
+func (db *DB) Terminals(ctx context.Context, station string) ([]*petitions.Terminal, error) {
+	q, args := `SELECT id, station, unit, name, enrolled_at, revoked_at FROM terminals ORDER BY id`, []any{}
+	if station != "" {
+		q, args = `SELECT id, station, unit, name, enrolled_at, revoked_at FROM terminals
+			WHERE station = $1 ORDER BY id`, []any{station}
+	}
+	var terminals []*petitions.Terminal
+	err := db.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		terminals, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Terminal, error) {
+			var t petitions.Terminal
+			var revoked *time.Time
+			if err := r.Scan(&t.ID, &t.Station, &t.Unit, &t.Name, &t.EnrolledAt, &revoked); err != nil {
+				return nil, err
+			}
+			t.EnrolledAt = t.EnrolledAt.UTC()
+			if revoked != nil {
+				t.RevokedAt = revoked.UTC()
+			}
+			return &t, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, internal(err, "terminals of %s", station)
+	}
+	if terminals == nil {
+		terminals = []*petitions.Terminal{}
+	}
+	return terminals, nil
 }

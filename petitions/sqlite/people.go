@@ -119,10 +119,61 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
 	})
 }
 
-// People returns the people holding a role for unit; see petitions.Store.
+// UpdatePerson replaces a person's name, phone, roles and Disabled flag;
+// see petitions.Store. The person_roles index is rewritten in the same
+// transaction.
+func (db *DB) UpdatePerson(ctx context.Context, p *petitions.Person) error {
+	if err := p.Validate(); err != nil { // EINVALID for nil too
+		return err
+	}
+	roles, err := json.Marshal(grants(p.Roles))
+	if err != nil {
+		return internal(err, "person %s: encode roles", p.ID)
+	}
+	var stored *petitions.Person
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE people SET name = ?, phone = ?, roles = ?, disabled = ? WHERE id = ?`,
+			p.Name, p.Phone, string(roles), p.Disabled, p.ID)
+		if err != nil {
+			return internal(err, "person %s: update", p.ID)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return internal(err, "person %s: update", p.ID)
+			}
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no person %s.", p.ID)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM person_roles WHERE person_id = ?`, p.ID); err != nil {
+			return internal(err, "person %s: delete roles", p.ID)
+		}
+		for _, g := range p.Roles {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO person_roles (person_id, role, unit) VALUES (?, ?, ?)`,
+				p.ID, string(g.Role), g.Unit); err != nil {
+				return internal(err, "person %s: insert role", p.ID)
+			}
+		}
+		stored, err = scanPerson(tx.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, p.ID))
+		if err != nil {
+			return internal(err, "person %s: read back", p.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*p = *stored
+	return nil
+}
+
+// People returns the people holding a role for unit, or everyone when unit
+// is ""; see petitions.Store.
 func (db *DB) People(ctx context.Context, unit string) ([]*petitions.Person, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+personColumns+` FROM people
-		WHERE id IN (SELECT person_id FROM person_roles WHERE unit = ?) ORDER BY id`, unit)
+	q, args := `SELECT `+personColumns+` FROM people ORDER BY id`, []any{}
+	if unit != "" {
+		q, args = `SELECT `+personColumns+` FROM people
+		WHERE id IN (SELECT person_id FROM person_roles WHERE unit = ?) ORDER BY id`, []any{unit}
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, internal(err, "people of %s", unit)
 	}
@@ -264,4 +315,36 @@ func (db *DB) RevokeTerminal(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// Terminals returns the terminals enrolled to station, or every terminal
+// when station is "", revoked ones included; see petitions.Store.
+func (db *DB) Terminals(ctx context.Context, station string) ([]*petitions.Terminal, error) {
+	q, args := `SELECT id, station, unit, name, enrolled_at, revoked_at FROM terminals ORDER BY id`, []any{}
+	if station != "" {
+		q, args = `SELECT id, station, unit, name, enrolled_at, revoked_at FROM terminals
+		WHERE station = ? ORDER BY id`, []any{station}
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, internal(err, "terminals of %s", station)
+	}
+	defer rows.Close()
+	terminals := []*petitions.Terminal{}
+	for rows.Next() {
+		var t petitions.Terminal
+		var enrolled, revoked int64
+		if err := rows.Scan(&t.ID, &t.Station, &t.Unit, &t.Name, &enrolled, &revoked); err != nil {
+			return nil, internal(err, "terminals of %s", station)
+		}
+		t.EnrolledAt = time.UnixMicro(enrolled).UTC()
+		if revoked != 0 {
+			t.RevokedAt = time.UnixMicro(revoked).UTC()
+		}
+		terminals = append(terminals, &t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "terminals of %s", station)
+	}
+	return terminals, nil
 }

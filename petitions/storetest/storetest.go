@@ -48,6 +48,11 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("SessionList", func(t *testing.T) { testSessionList(t, open(t)) })
 	t.Run("SessionLink", func(t *testing.T) { testSessionLink(t, open(t)) })
 	runPeople(t, open)
+	t.Run("PeopleAll", func(t *testing.T) { testPeopleAll(t, open(t)) })
+	t.Run("UpdatePerson", func(t *testing.T) { testUpdatePerson(t, open(t)) })
+	t.Run("TerminalsList", func(t *testing.T) { testTerminalsList(t, open(t)) })
+	t.Run("Stations", func(t *testing.T) { testStations(t, open(t)) })
+	t.Run("Receptions", func(t *testing.T) { testReceptions(t, open(t)) })
 }
 
 // t0 is the suite's clock: a morning in Fuyu, in China time.
