@@ -9,14 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"text/tabwriter"
 
 	"hearingroom/petitions"
 	"hearingroom/petitions/demo"
 )
 
 // demoCmd runs `hearingroom demo`: it fills a new data dir with a county
-// ledger like Fuyu's (units, cases in every state of both lifecycles,
-// sessions), then serves it like `serve`.
+// ledger like Fuyu's (units, stations, accounts, the reception schedule,
+// cases in every state of both lifecycles, sessions), prints a sample login
+// per role, then serves it like `serve`.
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m := NewMain()
 	m.Config.DataDir = "./demo-data"
@@ -52,8 +55,8 @@ func loadDemo(ctx context.Context, c Config, cfg demo.Config, stdout io.Writer) 
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "demo ledger in %s: %d units, %d cases, %d events, %d sessions, %d overdue\n",
-		c.DataDir, sum.Units, sum.Cases, sum.Events, sum.Sessions, sum.Overdue)
+	fmt.Fprintf(stdout, "demo ledger in %s: %d units, %d stations, %d people, %d receptions, %d cases, %d events, %d sessions, %d overdue\n",
+		c.DataDir, sum.Units, sum.Stations, sum.People, sum.Receptions, sum.Cases, sum.Events, sum.Sessions, sum.Overdue)
 	for kind, states := range sum.States {
 		names := make([]string, 0, len(states))
 		for s := range states {
@@ -66,5 +69,19 @@ func loadDemo(ctx context.Context, c Config, cfg demo.Config, stdout io.Writer) 
 		}
 		fmt.Fprintln(stdout)
 	}
+	printLogins(stdout, demo.Logins(demo.NewPeople(cfg.Seed)))
 	return nil
+}
+
+// printLogins prints a table of demo accounts to sign in with, one per
+// role, each with the shared demo password. The Chinese columns come last:
+// tabwriter counts a wide character as one cell.
+func printLogins(w io.Writer, logins []demo.Login) {
+	fmt.Fprintf(w, "\nSign in as one of (every demo account has the password %s):\n", demo.Password)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, l := range logins {
+		fmt.Fprintf(tw, "  %s\t%s\tpassword %s\t%s %s，%s\n",
+			strings.ReplaceAll(string(l.Role), "_", " "), l.Login, demo.Password, l.RoleName, l.Name, l.Unit)
+	}
+	tw.Flush()
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/demo"
 	"hearingroom/petitions/sqlite"
 )
 
@@ -157,7 +160,8 @@ func TestLedgerOnPostgres(t *testing.T) {
 }
 
 // TestDemoCommand: demo fills a new data dir with a county ledger that
-// verifies, serves it, and refuses to touch a data dir that has a ledger.
+// verifies, prints a login per role that signs in over HTTP with the demo
+// password, serves it, and refuses to touch a data dir that has a ledger.
 func TestDemoCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -179,8 +183,31 @@ func TestDemoCommand(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(out.tail(1<<20), "120 cases") {
-		t.Errorf("demo summary missing:\n%s", out.tail(1<<20))
+	printed := out.tail(1 << 20)
+	for _, want := range []string{"120 cases", "101 stations", "people", "receptions", "password " + demo.Password} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, printed)
+		}
+	}
+	for _, l := range demo.Logins(demo.NewPeople(1)) {
+		if !strings.Contains(printed, l.Login) || !strings.Contains(printed, l.RoleName) {
+			t.Errorf("demo output lacks the %s login %s (%s):\n%s", l.Role, l.Login, l.RoleName, printed)
+		}
+	}
+	base := regexp.MustCompile(`hearingroom is running at (\S+)`).FindStringSubmatch(printed)
+	if base == nil {
+		t.Fatalf("no base URL in:\n%s", printed)
+	}
+	for pw, code := range map[string]int{demo.Password: http.StatusOK, "not-the-demo-password": http.StatusUnauthorized} {
+		body, _ := json.Marshal(map[string]string{"login": "dispatcher.01", "password": pw})
+		resp, err := http.Post(base[1]+"/api/v1/session", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != code {
+			t.Errorf("sign in as dispatcher.01 with %q: %s, want %d", pw, resp.Status, code)
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {

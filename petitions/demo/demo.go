@@ -1,16 +1,17 @@
 // Package demo builds a demonstration ledger modelled on 富裕县 (Fuyu
-// County, Qiqihar): its unit tree (units.go), the people who receive, handle
-// and mediate (plain data: accounts do not exist yet), a monthly reception
-// schedule (接访排班), and a generator (generate.go) that streams realistic
-// cases in every state of both lifecycles, with their events and sessions,
-// into an Emitter such as a petitions.Store.
+// County, Qiqihar): its unit tree and reception rooms (units.go), the people
+// who receive, handle and mediate, each with an account that signs in with
+// the shared demo Password (accounts.go), a monthly reception schedule
+// (接访排班), and a generator (generate.go) that streams all of it, then
+// realistic cases in every state of both lifecycles, with their events and
+// sessions, into an Emitter such as a petitions.Store.
 //
-// Everything is deterministic for a seed. Names are generated from common
-// surnames; phone numbers are visibly fake (138-0000-xxxx).
+// Everything but the password hash is deterministic for a seed. Names are
+// generated from common surnames; phone numbers are visibly fake
+// (138-0000-xxxx).
 package demo
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -18,8 +19,8 @@ import (
 	"hearingroom/petitions"
 )
 
-// Person is someone of the demo county who acts on cases. No accounts exist
-// yet; the ids are what events name as actors.
+// Person is someone of the demo county who acts on cases. The id is what
+// events name as actors and the login of his account (see Accounts).
 type Person struct {
 	ID     string         `json:"id"`
 	Name   string         `json:"name"`
@@ -31,14 +32,18 @@ type Person struct {
 }
 
 // People are the demo county's leaders, officials, mediators, dispatchers,
-// department staff and village proxies.
+// department staff, village proxies and grid workers, with the auditor and
+// the administrator who hold accounts but act on no case.
 type People struct {
-	Leaders     []Person // county leaders first, then two per township
-	Officials   []Person // two per township
-	Mediators   []Person // six at the county centre, two per township
-	Dispatchers []Person // at the 信访局/矛调中心
-	Staff       []Person // one per department
-	Proxies     []Person // one village proxy (代理员) per village
+	Leaders       []Person // county leaders first, then two per township
+	Officials     []Person // two per township
+	Mediators     []Person // six at the county centre, two per township
+	Dispatchers   []Person // at the 信访局/矛调中心
+	Staff         []Person // one per department
+	Proxies       []Person // one village proxy (代理员) per village
+	GridWorkers   []Person // one grid worker (网格员) per township
+	Auditor       Person   // 纪检监察, for the county
+	Administrator Person   // manages accounts, for the county
 }
 
 // NewPeople returns the people of the demo county, named from seed.
@@ -82,7 +87,22 @@ func NewPeople(seed int64) *People {
 	for _, d := range departments {
 		ps.Staff = append(ps.Staff, mk("staff."+DeptID(d.slug), petitions.RoleDepartment, DeptID(d.slug), "信访专干"))
 	}
+	// Drawn last, so that the names above stay what they were before.
+	for t := range townships {
+		ps.GridWorkers = append(ps.GridWorkers, mk("grid."+TownshipID(t)+".1", petitions.RoleGridWorker, TownshipID(t), "专职网格员"))
+	}
+	ps.Auditor = mk("auditor."+CountyID, petitions.RoleAuditor, CountyID, "县纪委监委派驻纪检监察组")
+	ps.Administrator = mk("admin."+CountyID, petitions.RoleAdministrator, CountyID, "系统管理员")
 	return ps
+}
+
+// All returns everyone, in the order of the fields of People.
+func (ps *People) All() []Person {
+	var all []Person
+	for _, group := range [][]Person{ps.Leaders, ps.Officials, ps.Mediators, ps.Dispatchers, ps.Staff, ps.Proxies, ps.GridWorkers} {
+		all = append(all, group...)
+	}
+	return append(all, ps.Auditor, ps.Administrator)
 }
 
 // CountyLeaders returns the county-level leaders.
@@ -106,6 +126,7 @@ type Reception struct {
 	LeaderID  string    `json:"leader_id"`
 	UnitID    string    `json:"unit_id"`
 	StationID string    `json:"station_id"`
+	Note      string    `json:"note,omitempty"`
 }
 
 // Schedule is a monthly reception schedule (接访排班), in date order.
@@ -137,105 +158,13 @@ func NewSchedule(ps *People, cal *petitions.Calendar, month time.Time) Schedule 
 			continue
 		}
 		t := k % len(townships)
-		s = append(s, Reception{Date: d, LeaderID: county[k%len(county)].ID, UnitID: TownshipID(t), StationID: StationID(TownshipID(t))})
+		s = append(s, Reception{Date: d, LeaderID: county[k%len(county)].ID, UnitID: TownshipID(t), StationID: StationID(TownshipID(t)), Note: "县级领导轮流接访"})
 		k++
 		if d.Weekday() == time.Tuesday {
 			for t := range townships {
-				s = append(s, Reception{Date: d, LeaderID: ps.TownshipLeaders(t)[1].ID, UnitID: TownshipID(t), StationID: StationID(TownshipID(t))})
+				s = append(s, Reception{Date: d, LeaderID: ps.TownshipLeaders(t)[1].ID, UnitID: TownshipID(t), StationID: StationID(TownshipID(t)), Note: "乡镇领导每周二接访日"})
 			}
 		}
 	}
 	return s
-}
-
-// Emitter receives the generated ledger; petitions.Store satisfies it.
-type Emitter interface {
-	CreateUnit(ctx context.Context, u *petitions.Unit) error
-	CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error
-	UpdatePetition(ctx context.Context, p *petitions.Petition, expectedVersion int64, ev *petitions.Event) error
-	SaveSession(ctx context.Context, s *petitions.Session) error
-}
-
-// Summary counts what a generation emitted.
-type Summary struct {
-	Units    int
-	Cases    int
-	Events   int
-	Sessions int
-	// States counts the cases by kind and final state.
-	States map[petitions.Kind]map[petitions.State]int
-	// Overdue counts the cases overdue at Config.To.
-	Overdue int
-}
-
-// counter is an Emitter that counts and passes everything on. Cases arrive
-// one after the other, so the state of the current case is final when the
-// next begins.
-type counter struct {
-	next Emitter
-	to   time.Time
-	lcs  map[petitions.Kind]*petitions.Lifecycle
-	sum  Summary
-	cur  *petitions.Petition
-	st   petitions.State
-}
-
-func (c *counter) flush() {
-	if c.cur != nil {
-		c.sum.States[c.cur.Kind][c.st]++
-		if c.lcs[c.cur.Kind].Overdue(c.cur, c.to) {
-			c.sum.Overdue++
-		}
-		c.cur = nil
-	}
-}
-
-func (c *counter) CreateUnit(ctx context.Context, u *petitions.Unit) error {
-	c.sum.Units++
-	return c.next.CreateUnit(ctx, u)
-}
-
-func (c *counter) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
-	c.flush()
-	if err := c.next.CreatePetition(ctx, p, ev); err != nil {
-		return err
-	}
-	c.cur, c.st = p, p.State
-	c.sum.Cases++
-	c.sum.Events++
-	return nil
-}
-
-func (c *counter) UpdatePetition(ctx context.Context, p *petitions.Petition, v int64, ev *petitions.Event) error {
-	if err := c.next.UpdatePetition(ctx, p, v, ev); err != nil {
-		return err
-	}
-	c.st = p.State
-	c.sum.Events++
-	return nil
-}
-
-func (c *counter) SaveSession(ctx context.Context, s *petitions.Session) error {
-	c.sum.Sessions++
-	return c.next.SaveSession(ctx, s)
-}
-
-// Load writes the demo unit tree and cfg.Cases generated cases into store
-// and returns what it wrote.
-func Load(ctx context.Context, store petitions.Store, cfg Config) (Summary, error) {
-	return generate(ctx, cfg, store)
-}
-
-// generate runs Generate through a counter.
-func generate(ctx context.Context, cfg Config, emit Emitter) (Summary, error) {
-	cal := petitions.DefaultCalendar()
-	c := &counter{next: emit, to: cfg.withDefaults().To, lcs: map[petitions.Kind]*petitions.Lifecycle{
-		petitions.KindPetition:  petitions.PetitionLifecycle(cal, nil),
-		petitions.KindMediation: petitions.MediationLifecycle(cal, nil),
-	}, sum: Summary{States: map[petitions.Kind]map[petitions.State]int{
-		petitions.KindPetition: {}, petitions.KindMediation: {},
-	}}}
-	err := GenerateContext(ctx, cfg, c)
-	c.flush()
-	return c.sum, err
 }

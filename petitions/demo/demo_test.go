@@ -31,7 +31,10 @@ func (n *nop) UpdatePetition(_ context.Context, p *petitions.Petition, _ int64, 
 	}
 	return nil
 }
-func (n *nop) SaveSession(context.Context, *petitions.Session) error { return nil }
+func (n *nop) SaveSession(context.Context, *petitions.Session) error       { return nil }
+func (n *nop) CreateStation(context.Context, *petitions.Station) error     { return nil }
+func (n *nop) CreatePerson(context.Context, *petitions.Person) error       { return nil }
+func (n *nop) CreateReception(context.Context, *petitions.Reception) error { return nil }
 
 func TestUnits(t *testing.T) {
 	levels := map[petitions.UnitLevel]int{}
@@ -74,7 +77,8 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("units %d, cases %d, events %d, sessions %d, overdue %d", sum.Units, sum.Cases, sum.Events, sum.Sessions, sum.Overdue)
+	t.Logf("units %d, stations %d, people %d, receptions %d, cases %d, events %d, sessions %d, overdue %d",
+		sum.Units, sum.Stations, sum.People, sum.Receptions, sum.Cases, sum.Events, sum.Sessions, sum.Overdue)
 	for kind, lc := range map[petitions.Kind]*petitions.Lifecycle{
 		petitions.KindPetition:  petitions.PetitionLifecycle(nil, nil),
 		petitions.KindMediation: petitions.MediationLifecycle(nil, nil),
@@ -102,6 +106,8 @@ func TestLoad(t *testing.T) {
 		t.Errorf("stored levels = %v", levels)
 	}
 
+	stations := checkDirectory(t, db, cfg.Seed, sum)
+
 	n := 0
 	states := map[petitions.State]int{}
 	for after := ""; ; {
@@ -116,6 +122,9 @@ func TestLoad(t *testing.T) {
 			if err := p.Validate(); err != nil {
 				t.Errorf("%s: %v", p.CaseNo, err)
 			}
+			if p.StationID != "" && !stations[p.StationID] {
+				t.Errorf("%s: station %s is not stored", p.CaseNo, p.StationID)
+			}
 			states[p.State]++
 			n++
 		}
@@ -123,6 +132,26 @@ func TestLoad(t *testing.T) {
 	}
 	if n != cfg.Cases {
 		t.Errorf("stored %d cases, want %d", n, cfg.Cases)
+	}
+	sessions := 0
+	for after := ""; ; {
+		ss, err := db.Sessions(ctx, petitions.SessionFilter{After: after, Limit: petitions.MaxListLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ss) == 0 {
+			break
+		}
+		for _, s := range ss {
+			if !stations[s.Station] {
+				t.Errorf("session %s: station %q is not stored", s.ID, s.Station)
+			}
+			sessions++
+		}
+		after = ss[len(ss)-1].ID
+	}
+	if sessions != sum.Sessions || sessions == 0 {
+		t.Errorf("stored %d sessions, summary says %d", sessions, sum.Sessions)
 	}
 
 	rep, err := petitions.VerifyStore(ctx, db, nil)

@@ -96,12 +96,13 @@ type gen struct {
 	schedules map[int]Schedule
 }
 
-// Generate streams the demo ledger into emit: the unit tree, then cfg.Cases
-// cases, each created and driven through its lifecycle to a target state
-// with one event per step, and the sessions held on them. The first cases
-// take every state of both lifecycles in turn; the rest are drawn by weight.
-// Only one case is held in memory at a time. The same cfg gives the same
-// ledger.
+// Generate streams the demo ledger into emit: the unit tree, the stations,
+// the accounts and the reception schedule of the month of cfg.To and the
+// next, then cfg.Cases cases, each created and driven through its lifecycle
+// to a target state with one event per step, and the sessions held on them.
+// The first cases take every state of both lifecycles in turn; the rest are
+// drawn by weight. Only one case is held in memory at a time. The same cfg
+// gives the same ledger, but for the salt of the shared password hash.
 func Generate(cfg Config, emit Emitter) error {
 	return GenerateContext(context.Background(), cfg, emit)
 }
@@ -118,6 +119,9 @@ func GenerateContext(ctx context.Context, cfg Config, emit Emitter) error {
 		if err := emit.CreateUnit(ctx, u); err != nil {
 			return fmt.Errorf("demo: unit %s: %w", u.ID, err)
 		}
+	}
+	if err := g.directory(); err != nil {
+		return err
 	}
 	span := cfg.To.Sub(cfg.From)
 	for i := range cfg.Cases {

@@ -87,3 +87,25 @@ func Units() []*petitions.Unit {
 	}
 	return us
 }
+
+// CentreStationID is the id of the county centre's reception hall, the
+// station of the 信访局 (矛调中心) where the county dispatchers and mediators
+// sit.
+var CentreStationID = StationID(DeptID("xinfang"))
+
+// Stations returns the demo reception rooms, each after its unit: the county
+// centre's hall, then each township's reception room (接访室) followed by the
+// video reception points of its villages' committees. Every station a
+// generated case or session names is among them.
+func Stations() []*petitions.Station {
+	ss := make([]*petitions.Station, 0, 1+len(townships)*10)
+	ss = append(ss, &petitions.Station{ID: CentreStationID, Unit: DeptID("xinfang"), Name: "富裕县矛盾纠纷调处化解中心接访大厅"})
+	for t, tw := range townships {
+		ss = append(ss, &petitions.Station{ID: StationID(TownshipID(t)), Unit: TownshipID(t), Name: tw.name + "接访室"})
+		for v, name := range tw.villages {
+			ss = append(ss, &petitions.Station{ID: StationID(VillageID(t, v)), Unit: VillageID(t, v),
+				Name: tw.name + name + "村委会视频接访点"})
+		}
+	}
+	return ss
+}
