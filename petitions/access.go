@@ -567,3 +567,34 @@ func (t *UnitTree) Subtree(unit string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// ActingRoles returns, in the order of a's grants and without repeats, the
+// roles in which a may act on case p (ActTransition): the roles of the
+// grants whose own standing permits it. The caller has checked Decide
+// first, which applies the bars (recusal, accused unit) to every grant; the
+// lifecycle then decides which transitions each role may take.
+func ActingRoles(a Actor, p *Petition, tree *UnitTree) []Role {
+	var roles []Role
+	for _, g := range a.Roles {
+		if grantStanding(a.ID, g, p, tree).act && !slices.Contains(roles, g.Role) {
+			roles = append(roles, g.Role)
+		}
+	}
+	return roles
+}
+
+// Roots returns the ids of the units without a parent, sorted: the county,
+// in a well-shaped tree.
+func (t *UnitTree) Roots() []string {
+	if t == nil {
+		return nil
+	}
+	var out []string
+	for id, u := range t.units {
+		if u.ParentID == "" {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"hearingroom/petitions"
 )
 
 //go:embed static
@@ -30,7 +32,10 @@ type Options struct {
 	// Lookup, if set, serves the petitioner's receipt at /api/v1/lookup
 	// and its page at /lookup.
 	Lookup *Lookup
-	Log    *slog.Logger
+	// API, if set, serves the ledger under /api/v1 and its OpenAPI
+	// document at /api/v1/openapi.json.
+	API *API
+	Log *slog.Logger
 }
 
 // New returns the server's HTTP handler.
@@ -75,6 +80,17 @@ func New(o Options) http.Handler {
 		if o.Lookup != nil {
 			r.Post("/lookup", o.Lookup.ServeHTTP)
 		}
+		if o.API != nil {
+			o.API.routes(r)
+		}
+		r.Get("/openapi.json", serveOpenAPI)
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, o.Log, petitions.Errorf(petitions.ENOTFOUND, "There is no %s %s in this API.", r.Method, r.URL.Path))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusMethodNotAllowed, apiError{Code: petitions.EINVALID,
+				Message: "The method " + r.Method + " is not allowed on " + r.URL.Path + "."})
+		})
 	})
 	r.Get("/lookup", servePage(static, "lookup.html"))
 	r.Get("/", servePage(static, "index.html"))

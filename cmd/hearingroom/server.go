@@ -20,6 +20,7 @@ import (
 
 	"hearingroom/media/sfu"
 	"hearingroom/petitions"
+	"hearingroom/petitions/casework"
 	"hearingroom/signaling"
 	"hearingroom/web"
 )
@@ -33,6 +34,7 @@ type Main struct {
 	keys     signaling.Keys
 	ledger   ledger
 	sessions *petitions.SessionRecorder
+	cases    *casework.Service
 	sfu      *sfu.SFU
 	sig      *signaling.Handler
 	http     *http.Server
@@ -99,13 +101,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.sig = signaling.NewHandler(m.sfu, m.keys, m.Log)
+	signIn := &web.Sessions{
+		People: m.ledger, Key: cookieKey(m.keys.Secret), TTL: 12 * time.Hour,
+		Secure:  c.TLSCert != "" || c.TLSSelfSigned,
+		Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now,
+	}
+	m.cases = casework.New(m.ledger, casework.Config{Log: m.Log})
 	handler := web.New(web.Options{
-		Sessions: &web.Sessions{
-			People: m.ledger, Key: cookieKey(m.keys.Secret), TTL: 12 * time.Hour,
-			Secure:  c.TLSCert != "" || c.TLSSelfSigned,
-			Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now,
-		},
-		Lookup:    &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
+		Sessions: signIn,
+		Lookup:   &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
+		API: &web.API{Cases: m.cases, Sessions: signIn, Tokens: m.keys,
+			Enrol: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
 		Signaling: m.sig,
 		Metrics:   web.MetricsHandler(m.sfu.Stats),
 		Ready:     m.ready,
@@ -184,6 +190,9 @@ func (m *Main) JoinLink(g signaling.Grant, ttl time.Duration) (string, error) {
 
 // Keys returns the token keys in use.
 func (m *Main) Keys() signaling.Keys { return m.keys }
+
+// Cases returns the ledger's service.
+func (m *Main) Cases() *casework.Service { return m.cases }
 
 // SFU returns the media server.
 func (m *Main) SFU() *sfu.SFU { return m.sfu }

@@ -1,0 +1,167 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"hearingroom/petitions"
+)
+
+// NewPerson is an account an administrator opens.
+type NewPerson struct {
+	Login    string                `json:"login"`
+	Name     string                `json:"name"`
+	Phone    string                `json:"phone,omitempty"`
+	Roles    []petitions.RoleGrant `json:"roles"`
+	Password string                `json:"password"`
+}
+
+// PersonChange changes an account; nil fields are kept.
+type PersonChange struct {
+	Name     *string                `json:"name,omitempty"`
+	Phone    *string                `json:"phone,omitempty"`
+	Roles    *[]petitions.RoleGrant `json:"roles,omitempty"`
+	Disabled *bool                  `json:"disabled,omitempty"`
+}
+
+// PasswordChange sets a password: an administrator resets anyone's, a
+// person changes his own by giving the current one.
+type PasswordChange struct {
+	Current  string `json:"current,omitempty"`
+	Password string `json:"password"`
+}
+
+// personLog is what the history records of an account: never the phone.
+type personLog struct {
+	ID       string                `json:"id"`
+	Login    string                `json:"login"`
+	Roles    []petitions.RoleGrant `json:"roles"`
+	Disabled bool                  `json:"disabled"`
+}
+
+// People returns the accounts holding a role for unit (everyone when unit
+// is ""), phone numbers included: the administrator's view.
+func (s *Service) People(ctx context.Context, a petitions.Actor, unit string) ([]*petitions.Person, error) {
+	if err := petitions.Decide(a, petitions.ActManagePeople, nil, nil).Err(); err != nil {
+		return nil, err
+	}
+	return s.store.People(ctx, unit)
+}
+
+// CreatePerson opens an account. Every role's unit must exist, and the
+// password must pass the password rules (EINVALID on field "password").
+func (s *Service) CreatePerson(ctx context.Context, a petitions.Actor, n NewPerson) (*petitions.Person, error) {
+	if err := petitions.Decide(a, petitions.ActManagePeople, nil, nil).Err(); err != nil {
+		return nil, err
+	}
+	p := &petitions.Person{ID: newID(), Login: petitions.NormalizeLogin(n.Login), Name: n.Name, Phone: n.Phone,
+		Roles: n.Roles, CreatedAt: s.now()}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkGrants(ctx, p.Roles); err != nil {
+		return nil, err
+	}
+	hash, err := petitions.HashPassword(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	p.PasswordHash = hash
+	if err := s.store.CreatePerson(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.appendEvent(ctx, "", KindPersonSaved, a, "", personLog{p.ID, p.Login, p.Roles, p.Disabled}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// UpdatePerson changes account id as c says.
+func (s *Service) UpdatePerson(ctx context.Context, a petitions.Actor, id string, c PersonChange) (*petitions.Person, error) {
+	if err := petitions.Decide(a, petitions.ActManagePeople, nil, nil).Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.store.Person(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Name != nil {
+		p.Name = *c.Name
+	}
+	if c.Phone != nil {
+		p.Phone = *c.Phone
+	}
+	if c.Roles != nil {
+		p.Roles = *c.Roles
+		if err := s.checkGrants(ctx, p.Roles); err != nil {
+			return nil, err
+		}
+	}
+	if c.Disabled != nil {
+		if *c.Disabled && id == a.ID {
+			return nil, petitions.Errorf(petitions.ECONFLICT, "An administrator cannot disable his own account.")
+		}
+		p.Disabled = *c.Disabled
+	}
+	if err := s.store.UpdatePerson(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.appendEvent(ctx, "", KindPersonSaved, a, "", personLog{p.ID, p.Login, p.Roles, p.Disabled}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// SetPassword sets the password of account id: an administrator may reset
+// anyone's; anyone may change his own given the current password (a wrong
+// one is EUNAUTHORIZED). Setting it ends the account's sessions (the
+// cookie's signature covers the hash).
+func (s *Service) SetPassword(ctx context.Context, a petitions.Actor, id string, c PasswordChange) error {
+	admin := petitions.Decide(a, petitions.ActManagePeople, nil, nil).Allowed
+	if !admin && id != a.ID {
+		return petitions.Errorf(petitions.EFORBIDDEN, "Not permitted: only an administrator sets another person's password.")
+	}
+	p, err := s.store.Person(ctx, id)
+	if err != nil {
+		return err
+	}
+	if id == a.ID {
+		ok, _, err := petitions.CheckPassword(p.PasswordHash, c.Current)
+		if err != nil || !ok {
+			return petitions.Errorf(petitions.EUNAUTHORIZED, "The current password is wrong.")
+		}
+	}
+	hash, err := petitions.HashPassword(c.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPasswordHash(ctx, id, hash); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, "", KindPassword, a, "", map[string]string{"person": id})
+}
+
+// checkGrants refuses a grant whose unit the tree does not know, or whose
+// role is not a role of the ledger.
+func (s *Service) checkGrants(ctx context.Context, grants []petitions.RoleGrant) error {
+	tree, err := s.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	for i, g := range grants {
+		if _, ok := tree.Unit(g.Unit); !ok {
+			fields[fmt.Sprintf("roles[%d].unit", i)] = fmt.Sprintf("unknown unit %q", g.Unit)
+		}
+		if !slices.Contains(petitions.Roles(), g.Role) || g.Role == petitions.RolePetitioner {
+			fields[fmt.Sprintf("roles[%d].role", i)] = fmt.Sprintf("unknown role %q", g.Role)
+		}
+	}
+	if len(fields) > 0 {
+		e := petitions.Errorf(petitions.EINVALID, "The roles name what the ledger does not know.")
+		e.Fields = fields
+		return e
+	}
+	return nil
+}

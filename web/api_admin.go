@@ -1,0 +1,124 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"hearingroom/petitions"
+	"hearingroom/petitions/casework"
+)
+
+// adminRoutes mounts people, stations and terminal management: the
+// administrator's work, which never reads case content.
+func (api *API) adminRoutes(r chi.Router) {
+	r.Get("/people", api.listPeople)
+	r.Post("/people", api.createPerson)
+	r.Patch("/people/{id}", api.updatePerson)
+	r.Put("/people/{id}/password", api.setPassword)
+	r.Get("/stations", api.listStations)
+	r.Post("/stations", api.createStation)
+	r.Post("/stations/{id}/pairings", api.issuePairing)
+	r.Get("/terminals", api.listTerminals)
+	r.Delete("/terminals/{id}", api.revokeTerminal)
+}
+
+func (api *API) listPeople(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	ps, err := api.Cases.People(r.Context(), a, r.URL.Query().Get("unit"))
+	api.respond(w, r, http.StatusOK, map[string]any{"people": ps}, err)
+}
+
+func (api *API) createPerson(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	var in casework.NewPerson
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, api.Log, err)
+		return
+	}
+	p, err := api.Cases.CreatePerson(r.Context(), a, in)
+	api.respond(w, r, http.StatusCreated, p, err)
+}
+
+func (api *API) updatePerson(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	var in casework.PersonChange
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, api.Log, err)
+		return
+	}
+	p, err := api.Cases.UpdatePerson(r.Context(), a, chi.URLParam(r, "id"), in)
+	api.respond(w, r, http.StatusOK, p, err)
+}
+
+func (api *API) setPassword(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	var in casework.PasswordChange
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, api.Log, err)
+		return
+	}
+	err := api.Cases.SetPassword(r.Context(), a, chi.URLParam(r, "id"), in)
+	api.respond(w, r, http.StatusNoContent, nil, err)
+}
+
+func (api *API) listStations(w http.ResponseWriter, r *http.Request) {
+	if _, ok := api.actor(w, r); !ok {
+		return
+	}
+	ss, err := api.Cases.Stations(r.Context())
+	api.respond(w, r, http.StatusOK, map[string]any{"stations": ss}, err)
+}
+
+func (api *API) createStation(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	var in petitions.Station
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, api.Log, err)
+		return
+	}
+	err := api.Cases.CreateStation(r.Context(), a, &in)
+	api.respond(w, r, http.StatusCreated, &in, err)
+}
+
+func (api *API) issuePairing(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	p, err := api.Cases.IssuePairing(r.Context(), a, chi.URLParam(r, "id"))
+	api.respond(w, r, http.StatusCreated, p, err)
+}
+
+func (api *API) listTerminals(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	ts, err := api.Cases.Terminals(r.Context(), a, r.URL.Query().Get("station"))
+	api.respond(w, r, http.StatusOK, map[string]any{"terminals": ts}, err)
+}
+
+func (api *API) revokeTerminal(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	err := api.Cases.Revoke(r.Context(), a, chi.URLParam(r, "id"))
+	api.respond(w, r, http.StatusNoContent, nil, err)
+}
