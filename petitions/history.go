@@ -146,6 +146,19 @@ type RecordingRef struct {
 	Object string `json:"object"` // the object's key in the recording store
 	SHA256 string `json:"sha256"` // lowercase hex digest of its bytes
 	Size   int64  `json:"size"`   // its length in bytes
+
+	// What the file holds, for the review's timeline; Verify checks only
+	// the three fields above.
+	Participant string    `json:"participant,omitempty"` // the identity recorded
+	Role        string    `json:"role,omitempty"`
+	Start       time.Time `json:"start,omitzero"` // server time of the file's time 0
+	DurationMS  int64     `json:"duration_ms,omitempty"`
+	Tracks      []string  `json:"tracks,omitempty"` // e.g. "video/VP8", "audio/opus"
+	Width       int       `json:"width,omitempty"`
+	Height      int       `json:"height,omitempty"`
+	// Interrupted is set for a file a crash cut short and the next start
+	// finalised.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 func parseRecordingRef(data []byte) (RecordingRef, error) {
@@ -165,7 +178,7 @@ func parseRecordingRef(data []byte) (RecordingRef, error) {
 	case raw.Size == nil || *raw.Size < 0:
 		return RecordingRef{}, fmt.Errorf("%w: recording reference has no size", ErrChain)
 	}
-	return RecordingRef{*raw.Object, *raw.SHA256, *raw.Size}, nil
+	return RecordingRef{Object: *raw.Object, SHA256: *raw.SHA256, Size: *raw.Size}, nil
 }
 
 // Reasons a Mismatch gives.
@@ -179,12 +192,12 @@ const (
 
 // Mismatch names an event that does not fit the chain.
 type Mismatch struct {
-	Seq    int64  // the event's Seq, as stored
-	CaseID string // its case, as stored
-	Field  string // the field found wrong: seq, prev_hash, hash, case_seq, case_prev_hash, case_hash or data
-	Reason string // one of the Reason constants
-	Want   string // what the chain requires there
-	Got    string // what the event holds
+	Seq    int64  `json:"seq"`     // the event's Seq, as stored
+	CaseID string `json:"case_id"` // its case, as stored
+	Field  string `json:"field"`   // the field found wrong: seq, prev_hash, hash, case_seq, case_prev_hash, case_hash or data
+	Reason string `json:"reason"`  // one of the Reason constants
+	Want   string `json:"want"`    // what the chain requires there
+	Got    string `json:"got"`     // what the event holds
 }
 
 func (m *Mismatch) String() string {
@@ -199,10 +212,23 @@ type ObjectChecker func(key, sha256 string, size int64) error
 
 // ObjectProblem is a recording reference that did not check out.
 type ObjectProblem struct {
-	Seq    int64  // the KindRecordingStored event
-	CaseID string // its case
-	Ref    RecordingRef
-	Err    error // from the ObjectChecker, or wrapping ErrChain for a malformed reference
+	Seq    int64        `json:"seq"`     // the KindRecordingStored event
+	CaseID string       `json:"case_id"` // its case
+	Ref    RecordingRef `json:"ref"`
+	Err    error        `json:"-"` // from the ObjectChecker, or wrapping ErrChain for a malformed reference
+}
+
+// MarshalJSON writes the problem with its error as text ("error").
+func (p ObjectProblem) MarshalJSON() ([]byte, error) {
+	type plain ObjectProblem
+	msg := ""
+	if p.Err != nil {
+		msg = p.Err.Error()
+	}
+	return json.Marshal(struct {
+		plain
+		Error string `json:"error"`
+	}{plain(p), msg})
 }
 
 // MaxObjectProblems bounds Report.ObjectProblems; ObjectProblemCount counts all.
@@ -210,17 +236,17 @@ const MaxObjectProblems = 1000
 
 // Report is the outcome of Verify.
 type Report struct {
-	Events   int64     // events read
-	Cases    int       // distinct cases seen
-	FirstBad *Mismatch // the first event, in Seq order, that breaks a chain; nil if none
-	Bad      int64     // events that break a chain, FirstBad included
+	Events   int64     `json:"events"`    // events read
+	Cases    int       `json:"cases"`     // distinct cases seen
+	FirstBad *Mismatch `json:"first_bad"` // the first event, in Seq order, that breaks a chain; nil if none
+	Bad      int64     `json:"bad"`       // events that break a chain, FirstBad included
 
-	LastSeq  int64  // Seq of the last event read: compare with a signed checkpoint
-	LastHash string // its Hash
+	LastSeq  int64  `json:"last_seq"`  // Seq of the last event read: compare with a signed checkpoint
+	LastHash string `json:"last_hash"` // its Hash
 
-	Objects            int64           // recording references checked
-	ObjectProblems     []ObjectProblem // the first MaxObjectProblems problems, in Seq order
-	ObjectProblemCount int64           // all problems
+	Objects            int64           `json:"objects"`              // recording references checked
+	ObjectProblems     []ObjectProblem `json:"object_problems"`      // the first MaxObjectProblems problems, in Seq order
+	ObjectProblemCount int64           `json:"object_problem_count"` // all problems
 }
 
 // OK reports whether the history verified clean: no chain broken, no object

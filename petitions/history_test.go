@@ -307,7 +307,7 @@ func TestHistoryObjects(t *testing.T) {
 		t.Fatalf("problems %+v", r.ObjectProblems)
 	}
 	p0, p1 := r.ObjectProblems[0], r.ObjectProblems[1]
-	if p0.Seq != missing.Seq || p0.Ref != refMissing || !errors.Is(p0.Err, fs.ErrNotExist) {
+	if p0.Seq != missing.Seq || !reflect.DeepEqual(p0.Ref, refMissing) || !errors.Is(p0.Err, fs.ErrNotExist) {
 		t.Fatalf("missing object: %+v", p0)
 	}
 	if p1.Seq != changed.Seq || p1.CaseID != changed.CaseID || errors.Is(p1.Err, fs.ErrNotExist) {
