@@ -60,11 +60,17 @@ func (s *Service) allowed(a petitions.Actor, p *petitions.Petition, tree *petiti
 	return names
 }
 
-// load reads case id and decides act on it for a. A case a may not read is
-// reported as not found, so that its existence does not leak (a
+// load reads case id and decides act on it for a. A caller whose roles
+// read no case file (an administrator) gets EFORBIDDEN; a case a may not
+// read is reported as not found, so that its existence does not leak (a
 // confidential case and the unit it accuses); a case a may read but not act
 // on gives EFORBIDDEN.
 func (s *Service) load(ctx context.Context, a petitions.Actor, id string, act petitions.Action) (*petitions.Petition, *petitions.UnitTree, petitions.AccessDecision, error) {
+	// Whoever reads no case file at all (an administrator) is told so
+	// before the case is looked up: the same answer for every id.
+	if d := petitions.Decide(a, petitions.ActListCases, nil, nil); !d.Allowed {
+		return nil, nil, d, petitions.Errorf(petitions.EFORBIDDEN, "Not permitted: your roles do not read case files.")
+	}
 	tree, err := s.Tree(ctx)
 	if err != nil {
 		return nil, nil, petitions.AccessDecision{}, err
