@@ -233,12 +233,15 @@ func (c *conn) join(m Message) (websocket.StatusCode, string, bool) {
 	c.p = p
 	you := p.Info()
 	others, tracks := p.Others()
+	// Read after the participant is in the room: a change from here on also
+	// arrives as a "recording" event, queued after "joined".
+	recording := p.Room().Recording()
 	c.mu.Lock()
 	c.joined = true
 	early := c.early
 	c.early = nil
 	c.mu.Unlock()
-	c.send(Message{Type: "joined", Room: g.Room, You: &you, Participants: others, Tracks: tracks})
+	c.send(Message{Type: "joined", Room: g.Room, You: &you, Participants: others, Tracks: tracks, Recording: &recording})
 	for _, e := range early {
 		c.send(e)
 	}
@@ -332,9 +335,13 @@ func (c *conn) SendEvent(e sfu.Event) {
 	if e.Track != nil {
 		m.Track = raw(e.Track)
 	}
-	if e.Type == "muted" {
+	switch e.Type {
+	case "muted":
 		muted := e.Muted
 		m.Muted = &muted
+	case "recording":
+		recording := e.Recording
+		m.Recording = &recording
 	}
 	c.event(m)
 }

@@ -34,6 +34,14 @@ type server struct {
 // cleanup, after everything is closed, that no goroutine was left behind.
 func newServer(t *testing.T, tune ...func(*signaling.Handler)) *server {
 	t.Helper()
+	return newServerWith(t, sfu.Config{}, tune...)
+}
+
+// newServerWith is newServer with an SFU configured by cfg (always
+// loopback only).
+func newServerWith(t *testing.T, cfg sfu.Config, tune ...func(*signaling.Handler)) *server {
+	t.Helper()
+	cfg.LoopbackOnly = true
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() {
 		goleak.VerifyNone(t, ignore, goleak.IgnoreAnyFunction("github.com/pion/transport/v5/vnet.(*Router).Start"))
@@ -42,7 +50,7 @@ func newServer(t *testing.T, tune ...func(*signaling.Handler)) *server {
 	if os.Getenv("HEARINGROOM_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	s, err := sfu.New(sfu.Config{LoopbackOnly: true}, log)
+	s, err := sfu.New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

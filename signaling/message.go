@@ -29,6 +29,7 @@ type Message struct {
 	Track        json.RawMessage          `json:"track,omitempty"`
 	Quality      string                   `json:"quality,omitempty"`
 	Muted        *bool                    `json:"muted,omitempty"`
+	Recording    *bool                    `json:"recording,omitempty"`
 	By           string                   `json:"by,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
 	Code         string                   `json:"code,omitempty"`

@@ -9,12 +9,13 @@ import (
 
 // Event is a room event for one participant's client.
 type Event struct {
-	Type        string // participant-joined, participant-left, track-published, track-updated, track-unpublished, muted, removed
+	Type        string // participant-joined, participant-left, track-published, track-updated, track-unpublished, muted, removed, recording
 	Participant *media.Participant
 	Track       *media.Track
 	Reason      string
 	By          string
 	Muted       bool
+	Recording   bool // of "recording": whether the room is now recorded
 }
 
 // Room is a set of participants who receive each other's tracks.
@@ -22,9 +23,15 @@ type Room struct {
 	sfu  *SFU
 	name string
 
+	// recMu serialises turning the recording on and off with publications,
+	// so that every track of a recorded room is offered to the recorder
+	// once, and none once the recording is off.
+	recMu sync.Mutex
+
 	mu           sync.Mutex
 	participants map[string]*Participant // by identity
 	tracks       map[string]*upTrack     // by published track id
+	recording    bool
 }
 
 func newRoom(s *SFU, name string) *Room {
@@ -34,10 +41,11 @@ func newRoom(s *SFU, name string) *Room {
 // Name returns the room's name.
 func (r *Room) Name() string { return r.name }
 
-func (r *Room) empty() bool {
+// idle reports whether the room may be dropped: empty and not recorded.
+func (r *Room) idle() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.participants) == 0
+	return len(r.participants) == 0 && !r.recording
 }
 
 func (r *Room) snapshot() []*Participant {
@@ -132,11 +140,14 @@ func (r *Room) remove(p *Participant, reason string) bool {
 	return true
 }
 
-// publish registers a new up-track and subscribes everyone else to it.
+// publish registers a new up-track, offers it to the recorder when the room
+// is recorded, and subscribes everyone else to it.
 func (r *Room) publish(t *upTrack) {
+	r.recMu.Lock()
 	r.mu.Lock()
 	if r.participants[t.owner.info.Identity] != t.owner {
 		r.mu.Unlock()
+		r.recMu.Unlock()
 		t.close()
 		return
 	}
@@ -147,7 +158,12 @@ func (r *Room) publish(t *upTrack) {
 			subs = append(subs, p)
 		}
 	}
+	recording := r.recording
 	r.mu.Unlock()
+	if recording && r.sfu.cfg.Recorder != nil {
+		t.startRecording(r.sfu.cfg.Recorder)
+	}
+	r.recMu.Unlock()
 	// The publisher is told too: it learns the id others know its track by.
 	t.announce.Lock()
 	info := t.info()

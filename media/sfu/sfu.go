@@ -4,6 +4,9 @@
 // rewrites SSRC, payload type, sequence numbers and timestamps so a subscriber
 // sees one continuous stream whichever layer it receives.
 //
+// A room may be recorded (SetRecording): the SFU then hands the packets of
+// its tracks to a media.Recorder in process, as they arrive.
+//
 // The SFU knows nothing of signaling: each Participant reports what must be
 // sent to its client through a Listener, declared here, that the signaling
 // package implements.
@@ -44,6 +47,9 @@ type Config struct {
 	LoopbackOnly bool
 	// Observer, if set, is told who joins and leaves which room.
 	Observer media.Observer
+	// Recorder, if set, is offered the tracks of the rooms being recorded
+	// (see SetRecording). Without it no room can be recorded.
+	Recorder media.Recorder
 }
 
 // SFU owns the rooms and the shared network sockets.
@@ -246,16 +252,18 @@ func (s *SFU) room(name string) (*Room, error) {
 	return r, nil
 }
 
-// dropRoom forgets r if it is still the registered room of its name and empty.
+// dropRoom forgets r if it is still the registered room of its name, empty
+// and not recorded.
 func (s *SFU) dropRoom(r *Room) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rooms[r.name] == r && r.empty() {
+	if s.rooms[r.name] == r && r.idle() {
 		delete(s.rooms, r.name)
 	}
 }
 
-// Rooms returns the names of the rooms that have participants.
+// Rooms returns the names of the rooms that have participants or are
+// being recorded.
 func (s *SFU) Rooms() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -39,6 +39,7 @@ type upTrack struct {
 	layers []*upLayer // lowest quality first
 	subs   atomic.Pointer[[]*downTrack]
 	muted  atomic.Bool
+	rec    atomic.Pointer[tap] // the recorder's, while the room is recorded; set under mu
 	done   chan struct{}
 	closed bool
 }
@@ -59,7 +60,7 @@ func newTrackID() string {
 }
 
 // onTrack is pion's callback for each incoming encoding.
-func (p *Participant) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	if !p.canPublish {
 		return
 	}
@@ -90,10 +91,14 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 	if !t.addLayer(l) {
 		return
 	}
-	p.wg.Add(1)
+	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
 		t.forward(l)
+	}()
+	go func() {
+		defer p.wg.Done()
+		t.readRTCP(l, receiver)
 	}()
 	if created {
 		if t.kind == media.Video {
@@ -106,6 +111,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver)
 		p.room.publish(t)
 	} else {
 		t.retarget()
+		t.recordTop()
 		t.announceUpdate()
 	}
 }
@@ -213,12 +219,18 @@ func (t *upTrack) removeSubscriber(d *downTrack) {
 	t.subs.Store(&subs)
 }
 
+// close ends t: its tick goroutine stops, and its recording sink, if any,
+// is closed.
 func (t *upTrack) close() {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if !t.closed {
 		t.closed = true
 		close(t.done)
+	}
+	k := t.rec.Swap(nil)
+	t.mu.Unlock()
+	if k != nil {
+		k.close()
 	}
 }
 
@@ -238,8 +250,9 @@ func (t *upTrack) setMuted(muted bool) bool {
 	return true
 }
 
-// forward reads one layer's packets and hands each to every subscriber.
-// It ends when the publisher's PeerConnection closes.
+// forward reads one layer's packets and hands each to every subscriber, and
+// to the recorder when it records this layer (before any rewriting, and
+// muted or not). It ends when the publisher's PeerConnection closes.
 func (t *upTrack) forward(l *upLayer) {
 	stats := &t.owner.sfu.stats
 	out := t.owner.sfu.udp
@@ -253,9 +266,13 @@ func (t *upTrack) forward(l *upLayer) {
 		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			continue
 		}
-		now := time.Now().UnixNano()
+		at := time.Now()
+		now := at.UnixNano()
 		l.lastPacket.Store(now)
 		stats.packetsIn.Add(1)
+		if k := t.rec.Load(); k != nil && k.layer.Load() == l {
+			k.writeRTP(buf[:n], at)
+		}
 		if t.muted.Load() {
 			continue
 		}

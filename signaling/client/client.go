@@ -79,6 +79,7 @@ type Client struct {
 	own          map[string]Track // this client's own tracks, by server id
 	eventLog     []Message
 	received     map[string]*recvTrack // by Key(stream, track)
+	recording    bool                  // from "joined" and "recording"
 	closeCode    int
 	closeReason  string
 
@@ -344,6 +345,14 @@ func (c *Client) You() Participant { return c.you }
 
 // Room returns the room named in "joined".
 func (c *Client) Room() string { return c.room }
+
+// Recording reports whether the room is being recorded, as "joined" and
+// the "recording" frames since said.
+func (c *Client) Recording() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.recording
+}
 
 // PeerConnection returns the client's PeerConnection (for GetStats and the
 // like; do not renegotiate on it).

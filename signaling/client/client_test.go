@@ -391,6 +391,17 @@ func TestMessageJSON(t *testing.T) {
 	if m.Track != nil || m.TrackID != "v1" || !m.Muted || m.By != "clerk" || m.ParticipantID != "b" {
 		t.Errorf("decoded %+v", m)
 	}
+	in = `{"type":"recording","recording":true}`
+	if err := json.Unmarshal([]byte(in), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != TypeRecording || !m.Recording {
+		t.Errorf("decoded %+v", m)
+	}
+	data, _ = json.Marshal(Message{Type: TypeRecording})
+	if got := string(data); got != `{"type":"recording","recording":false}` {
+		t.Errorf("recording frame %s", got)
+	}
 	if err := json.Unmarshal([]byte(`{"type":"x","track":5}`), &m); err == nil ||
 		!strings.Contains(err.Error(), "track") {
 		t.Errorf("bad track field: %v", err)

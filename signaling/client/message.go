@@ -30,6 +30,7 @@ const (
 	TypePublished   = "track-published"
 	TypeUpdated     = "track-updated"
 	TypeUnpublished = "track-unpublished"
+	TypeRecording   = "recording"
 
 	// TypeClientError is never sent on the wire: the client queues it as an
 	// event when the server's signaling could not be applied locally (an
@@ -67,7 +68,8 @@ type Track struct {
 // written as objects when set, otherwise ParticipantID and TrackID as
 // strings. On receiving, either form is accepted: an object fills
 // Participant (or Track) and also ParticipantID (or TrackID), a string fills
-// only the ID. "muted" is written when Type is "mute" or Muted is true.
+// only the ID. "muted" is written when Type is "mute" or Muted is true;
+// "recording" when Type is "joined" or "recording", or Recording is true.
 type Message struct {
 	Type          string
 	Token         string
@@ -83,6 +85,7 @@ type Message struct {
 	TrackID       string
 	Quality       string
 	Muted         bool
+	Recording     bool // of "joined" and "recording": whether the room is recorded
 	By            string
 	Reason        string
 	Code          string
@@ -106,6 +109,7 @@ type wireMessage struct {
 	Track        json.RawMessage          `json:"track,omitempty"`
 	Quality      string                   `json:"quality,omitempty"`
 	Muted        *bool                    `json:"muted,omitempty"`
+	Recording    *bool                    `json:"recording,omitempty"`
 	By           json.RawMessage          `json:"by,omitempty"`
 	Reason       string                   `json:"reason,omitempty"`
 	Code         string                   `json:"code,omitempty"`
@@ -134,6 +138,10 @@ func (m Message) MarshalJSON() ([]byte, error) {
 		muted := m.Muted
 		w.Muted = &muted
 	}
+	if m.Type == TypeJoined || m.Type == TypeRecording || m.Recording {
+		recording := m.Recording
+		w.Recording = &recording
+	}
 	return json.Marshal(w)
 }
 
@@ -157,8 +165,9 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 		Type: w.Type, Token: w.Token, Room: w.Room, SDP: w.SDP, Candidate: w.Candidate,
 		You: w.You, Participants: w.Participants, Tracks: w.Tracks, Quality: w.Quality,
 		Reason: w.Reason, Code: w.Code, Message: w.Message, Ref: w.Ref,
-		Muted: w.Muted != nil && *w.Muted,
-		Raw:   append(json.RawMessage(nil), data...),
+		Muted:     w.Muted != nil && *w.Muted,
+		Recording: w.Recording != nil && *w.Recording,
+		Raw:       append(json.RawMessage(nil), data...),
 	}
 	p, pid, err := decodeRef[Participant](w.Participant, "participant")
 	if err != nil {

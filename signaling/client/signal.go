@@ -242,6 +242,9 @@ func (c *Client) applyEvent(m Message) {
 		for _, t := range m.Tracks {
 			c.tracks[trackKey(t)] = t
 		}
+		c.recording = m.Recording
+	case TypeRecording:
+		c.recording = m.Recording
 	case TypeJoinedPeer:
 		if m.Participant != nil {
 			c.participants[m.Participant.Identity] = *m.Participant
@@ -336,8 +339,8 @@ func (c *Client) pumpEvents() {
 }
 
 // Events delivers the server's frames other than offer, answer, candidate
-// and ping, in order: room events (participant-*, track-*), muted, removed,
-// closing, error, pong, unknown types, and TypeClientError. Events are
+// and ping, in order: room events (participant-*, track-*, recording),
+// muted, removed, closing, error, pong, unknown types, and TypeClientError. Events are
 // queued without blocking the client (up to 4,096 undelivered; older ones
 // are dropped). The channel is closed after the session has ended and every
 // queued event was delivered, or at Close. Events and WaitEvent share one

@@ -30,6 +30,7 @@
       mutedBy: '您的{kind}已被 {by} 关闭', unmutedBy: '您的{kind}已恢复',
       audio: '麦克风', video: '摄像头', muted: '已静音',
       tapForSound: '请点击屏幕以开启声音', error: '出错：{msg}',
+      recording: '录制中', recordingOn: '本次接访正在录制', recordingOff: '录制已停止',
     },
     en: {
       title: 'Video hearing', me: 'Me', waiting: 'Waiting for the other side to join…',
@@ -47,6 +48,7 @@
       mutedBy: 'Your {kind} was turned off by {by}', unmutedBy: 'Your {kind} is back on',
       audio: 'microphone', video: 'camera', muted: 'muted',
       tapForSound: 'Tap the screen to turn the sound on', error: 'Error: {msg}',
+      recording: 'Recording', recordingOn: 'This hearing is being recorded', recordingOff: 'Recording stopped',
     },
   };
   const t = (key, vars = {}) =>
@@ -59,7 +61,7 @@
   const unannounced = new Map(); // stream id -> MediaStream not (yet) announced by the server
 
   const hr = (window.hr = {
-    state: 'connecting', room: '', you: null, participants: {}, tracks: {},
+    state: 'connecting', room: '', you: null, participants: {}, tracks: {}, recording: false,
     firstFrameAt: null, pc: null, errors: [],
     seen: {}, // every identity the server ever announced to this page
     marks: {}, // ms since navigation start of the first camera, ws-open, joined, offer, answer, ...
@@ -81,6 +83,16 @@
     const el = $('status');
     el.textContent = note && kind === 'ok' ? `${text} · ${note}` : text;
     el.dataset.kind = kind;
+  }
+
+  // The recording indicator: shown while the server says the room is
+  // recorded ("joined", then "recording" frames), announced on each change.
+  function recording(on) {
+    on = on === true;
+    if (on === hr.recording) return;
+    hr.recording = on;
+    $('rec').hidden = !on;
+    $('rec-live').textContent = t(on ? 'recordingOn' : 'recordingOff');
   }
 
   function report(code, message, ref) {
@@ -188,6 +200,7 @@
         return relabel(id);
       }
       case 'muted': return mutedBy(msg);
+      case 'recording': return recording(msg.recording);
       case 'removed': finalReason = msg.reason === 'replaced' ? 'replaced' : 'removed'; return;
       case 'closing': finalReason = 'closing'; return;
       case 'error': return report(msg.code, msg.message, msg.ref);
@@ -198,6 +211,7 @@
     mark('joined');
     hr.room = msg.room;
     hr.you = msg.you;
+    recording(msg.recording);
     hr.participants = Object.fromEntries((msg.participants || []).map((p) => [p.identity, p]));
     hr.tracks = Object.fromEntries((msg.tracks || []).map((tr) => [tr.id, tr]));
     for (const id of [...Object.keys(hr.participants), ...Object.values(hr.tracks).map((tr) => tr.participant)]) hr.seen[id] = true;
@@ -294,6 +308,7 @@
     const final = { 1000: 'left', 4001: 'unauthorized', 4003: 'forbidden', 4009: finalReason || 'removed', 4010: 'malformed' };
     if (final[code]) {
       dropLocal(); // the session is over: the camera goes off
+      recording(false);
       return status(t(final[code]), code === 1000 ? 'info' : 'error');
     }
     const s = Math.min(30, 2 ** retries++);
@@ -457,6 +472,7 @@
   $('title').textContent = t('title');
   $('waiting').textContent = t('waiting');
   $('self-label').textContent = t('me');
+  $('rec-label').textContent = t('recording');
   addEventListener('resize', layout);
   layout();
   if (!token) {
