@@ -76,6 +76,23 @@ if [ -z "${HEARINGROOM_TEST_POSTGRES:-}" ] && [ -x "$pg_bin/initdb" ]; then
   fi
 fi
 
+# 1c. MinIO, the real S3 server of the recordings tests (recordings/s3store,
+#     the uploader): Debian has none, so it is built from source, once, into
+#     the ignored cache. It is AGPL: the tests run it as its own process and
+#     never link it. The version is pinned (miniotest.Version says the same).
+#     If it does not build, its tests skip (or fail under CI=true).
+minio_version=v0.0.0-20260212201848-7aac2a2c5b7c
+if [ -z "${HEARINGROOM_MINIO:-}" ]; then
+  if [ ! -x "$cache/bin/minio" ]; then
+    say "building MinIO $minio_version into $cache/bin (a few minutes, once)"
+    GOBIN="$cache/bin" go install "github.com/minio/minio@$minio_version" ||
+      echo "MinIO did not build; its tests will skip (or fail under CI=true)"
+  fi
+  if [ -x "$cache/bin/minio" ]; then
+    export HEARINGROOM_MINIO="$cache/bin/minio"
+  fi
+fi
+
 # 2. Static checks.
 say "gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
