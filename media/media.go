@@ -79,3 +79,20 @@ type Observer interface {
 	ParticipantJoined(room string, p Participant, at time.Time)
 	ParticipantLeft(room string, identity string, reason string, at time.Time)
 }
+
+// Observers tells each of its observers every fact, in order.
+type Observers []Observer
+
+// ParticipantJoined implements Observer.
+func (os Observers) ParticipantJoined(room string, p Participant, at time.Time) {
+	for _, o := range os {
+		o.ParticipantJoined(room, p, at)
+	}
+}
+
+// ParticipantLeft implements Observer.
+func (os Observers) ParticipantLeft(room, identity, reason string, at time.Time) {
+	for _, o := range os {
+		o.ParticipantLeft(room, identity, reason, at)
+	}
+}

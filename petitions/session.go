@@ -74,7 +74,10 @@ type Session struct {
 	EndReason      string        `json:"end_reason,omitempty"` // the last leave's reason, "shutdown", "interrupted", …
 
 	Participants []SessionParticipant `json:"participants"`
-	Recordings   []RecordingRef       `json:"recordings,omitempty"`
+	// Recorded is set once the session's recording started; Recordings
+	// are the files stored so far.
+	Recorded   bool           `json:"recorded,omitempty"`
+	Recordings []RecordingRef `json:"recordings,omitempty"`
 }
 
 // SessionParticipant is one identity in a session, with each time it was

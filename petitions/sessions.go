@@ -58,7 +58,11 @@ type SessionRecorder struct {
 	failed  atomic.Int64
 
 	live map[string]*Session // by room; owned by the goroutine (by Close once it ended)
-	own  sync.Map            // ids of the sessions in live, for RecoverInterrupted
+	// recent holds each room's last ended session, which a recording's stop
+	// reported just after the last leave still belongs to (goroutine's).
+	recent map[string]*Session
+	own    sync.Map // ids of the sessions in live, for RecoverInterrupted
+	rooms  sync.Map // room → id of its live session, for LiveSession
 }
 
 var _ media.Observer = (*SessionRecorder)(nil)
@@ -66,6 +70,8 @@ var _ media.Observer = (*SessionRecorder)(nil)
 // sessionFact is one join or leave as the SFU reported it.
 type sessionFact struct {
 	join        bool
+	recording   *bool       // a recording started (true) or stopped (false)
+	stored      *storedFact // a recording file stored
 	room        string
 	participant media.Participant // of a join
 	identity    string            // of a leave
@@ -89,7 +95,7 @@ func newSessionRecorder(store Store, log *slog.Logger, queue int) *SessionRecord
 		store: store, log: log,
 		facts: make(chan sessionFact, queue), done: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
-		live: map[string]*Session{},
+		live: map[string]*Session{}, recent: map[string]*Session{},
 	}
 	go r.run()
 	return r
@@ -162,9 +168,14 @@ func (r *SessionRecorder) Close(ctx context.Context) error {
 func (r *SessionRecorder) run() {
 	defer close(r.done)
 	for f := range r.facts {
-		if f.join {
+		switch {
+		case f.stored != nil:
+			f.stored.done <- r.addRecording(r.ctx, f.stored, true)
+		case f.recording != nil:
+			r.recordingSwitched(f)
+		case f.join:
 			r.joined(f)
-		} else {
+		default:
 			r.left(f)
 		}
 	}
@@ -182,6 +193,7 @@ func (r *SessionRecorder) joined(f sessionFact) {
 		}
 		r.live[f.room] = s
 		r.own.Store(s.ID, true)
+		r.rooms.Store(f.room, s.ID)
 	}
 	if s.Station == "" {
 		s.Station = meta.station
@@ -235,6 +247,8 @@ func (r *SessionRecorder) end(s *Session, at time.Time, status SessionStatus, re
 	closePresences(s, at, reason)
 	s.End, s.Status, s.EndReason = latest(at, s.Start), status, reason
 	delete(r.live, s.Room)
+	r.recent[s.Room] = s
+	r.rooms.CompareAndDelete(s.Room, s.ID)
 	r.save(s)
 	r.own.Delete(s.ID)
 	r.appendEvent(s, KindSessionEnded, s.End)
@@ -446,4 +460,25 @@ func latest(t time.Time, ts ...time.Time) time.Time {
 		}
 	}
 	return t
+}
+
+// SessionKindOf returns the kind of session a participant with metadata
+// opens in room: the kind the metadata names ("kind"), else the kind the
+// room's name begins with, else a hearing.
+func SessionKindOf(room, metadata string) SessionKind {
+	return sessionKind(room, parseParticipantMetadata(metadata).kind)
+}
+
+// ParticipantRole returns the role a session records for p: the metadata's
+// "role", else one derived from p's grants.
+func ParticipantRole(p media.Participant) string {
+	if r := parseParticipantMetadata(p.Metadata).role; r != "" {
+		return r
+	}
+	return defaultRole(p)
+}
+
+// ParticipantStation returns the station a participant's metadata names.
+func ParticipantStation(metadata string) string {
+	return parseParticipantMetadata(metadata).station
 }

@@ -516,3 +516,10 @@ func (u *Uploader) finishMissing(ctx context.Context, up Upload) error {
 	}
 	return nil
 }
+
+// Queued reports whether the spool file path has a job file: the Uploader
+// holds it (or will resume it at Start).
+func Queued(path string) bool {
+	_, err := os.Stat(path + jobSuffix)
+	return err == nil
+}

@@ -53,6 +53,8 @@ func (api *API) routes(r chi.Router) {
 	})
 	r.Get("/sessions/{id}", api.readSession)
 	r.Post("/sessions/{id}/link", api.linkSession)
+	r.Get("/sessions/{id}/manifest", api.manifest)
+	r.Post("/sessions/{id}/recordings/{n}/playback", api.playback)
 	r.Get("/export", api.export)
 	r.Post("/ledger/verify", api.verify)
 	api.adminRoutes(r)
@@ -367,4 +369,29 @@ func (api *API) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := api.Cases.Verify(r.Context(), a, nil)
 	api.respond(w, r, http.StatusOK, map[string]any{"ok": rep.OK(), "report": rep}, err)
+}
+
+// manifest returns a session's recordings on one timeline.
+func (api *API) manifest(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	m, err := api.Cases.SessionManifest(r.Context(), a, chi.URLParam(r, "id"))
+	api.respond(w, r, http.StatusOK, m, err)
+}
+
+// playback returns a short-lived URL of one recording; the play is logged.
+func (api *API) playback(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	n, err := index(r)
+	if err != nil {
+		writeError(w, r, api.Log, err)
+		return
+	}
+	u, exp, err := api.Cases.PlaybackURL(r.Context(), a, chi.URLParam(r, "id"), n)
+	api.respond(w, r, http.StatusCreated, map[string]any{"url": u, "expires": exp}, err)
 }

@@ -35,7 +35,12 @@ type Options struct {
 	// API, if set, serves the ledger under /api/v1 and its OpenAPI
 	// document at /api/v1/openapi.json.
 	API *API
-	Log *slog.Logger
+	// Media, if set, serves the recording store's signed playback URLs
+	// under /media/. MediaOrigin, if set, is the origin (an S3 endpoint)
+	// the review page plays recordings from.
+	Media       http.Handler
+	MediaOrigin string
+	Log         *slog.Logger
 }
 
 // New returns the server's HTTP handler.
@@ -49,7 +54,7 @@ func New(o Options) http.Handler {
 	}
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
-	r.Use(securityHeaders)
+	r.Use(securityHeaders(o.MediaOrigin))
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -70,6 +75,9 @@ func New(o Options) http.Handler {
 	}
 	if o.Signaling != nil {
 		r.Handle("/rtc", o.Signaling)
+	}
+	if o.Media != nil {
+		r.Handle("/media/*", o.Media)
 	}
 	r.Route("/api/v1", func(r chi.Router) {
 		if o.Sessions != nil {
@@ -120,12 +128,22 @@ func noCache(h http.Handler) http.Handler {
 }
 
 // securityHeaders keeps pages from loading anything from elsewhere (county
-// networks are closed) and from being framed; the camera and microphone are
-// allowed for this origin only.
-func securityHeaders(h http.Handler) http.Handler {
+// networks are closed) but recordings from the object store's origin, and
+// from being framed; the camera and microphone are allowed for this origin
+// only.
+func securityHeaders(mediaOrigin string) func(http.Handler) http.Handler {
+	media := "'self' blob:"
+	if mediaOrigin != "" {
+		media += " " + mediaOrigin
+	}
+	csp := "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src " + media + "; frame-ancestors 'none'"
+	return func(h http.Handler) http.Handler { return withHeaders(h, csp) }
+}
+
+func withHeaders(h http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Permissions-Policy", "camera=(self), microphone=(self)")

@@ -27,17 +27,28 @@ type Config struct {
 	LogFormat     string
 	LogLevel      string
 	Pprof         bool
+
+	S3Endpoint       string
+	S3Bucket         string
+	S3AccessKey      string
+	S3SecretKey      string
+	S3Region         string
+	S3TLS            bool
+	S3PublicEndpoint string
+	RecordKinds      []string
 }
 
 // DefaultConfig is the embedded default: one county on one machine.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:   "./data",
-		HTTPAddr:  ":8080",
-		UDPAddr:   ":7882",
-		TCPAddr:   ":7881",
-		LogFormat: "text",
-		LogLevel:  "info",
+		DataDir:     "./data",
+		HTTPAddr:    ":8080",
+		UDPAddr:     ":7882",
+		TCPAddr:     ":7881",
+		LogFormat:   "text",
+		LogLevel:    "info",
+		S3Bucket:    "hearingroom",
+		RecordKinds: []string{"hearing", "mediation"},
 	}
 }
 
@@ -67,6 +78,14 @@ func (c *Config) options() []option {
 		{name: "log-format", usage: "text or json", str: &c.LogFormat},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{name: "pprof", usage: "serve Go profiles under /debug/pprof/ (for benchmarks)", boolean: &c.Pprof},
+		{name: "s3-endpoint", usage: "host:port of an S3 API (MinIO or any S3) for recordings; empty: the recordings/store directory in the data dir", str: &c.S3Endpoint},
+		{name: "s3-bucket", usage: "the S3 bucket of recordings (created if missing)", str: &c.S3Bucket},
+		{name: "s3-access-key", usage: "S3 access key", str: &c.S3AccessKey},
+		{name: "s3-secret-key", usage: "S3 secret key", str: &c.S3SecretKey, secret: true},
+		{name: "s3-region", usage: "S3 region (default us-east-1)", str: &c.S3Region},
+		{name: "s3-tls", usage: "reach the S3 API over HTTPS", boolean: &c.S3TLS},
+		{name: "s3-public-endpoint", usage: "host:port or URL browsers reach the S3 API at, for playback URLs (default: s3-endpoint)", str: &c.S3PublicEndpoint},
+		{name: "record-kinds", usage: "comma-separated kinds of session recorded by default (hearing, mediation, caucus), or none; a room's host may ask otherwise", list: &c.RecordKinds},
 	}
 }
 
@@ -168,6 +187,16 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: --log-level must be debug, info, warn or error")
+	}
+	for _, k := range c.RecordKinds {
+		switch k {
+		case "hearing", "mediation", "caucus", "none":
+		default:
+			return fmt.Errorf("config: --record-kinds: %q is not hearing, mediation, caucus or none", k)
+		}
+	}
+	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "" || c.S3Bucket == "") {
+		return fmt.Errorf("config: --s3-endpoint needs --s3-access-key, --s3-secret-key and --s3-bucket")
 	}
 	if c.HTTPAddr == "" || c.UDPAddr == "" {
 		return fmt.Errorf("config: --http-addr and --udp-addr must not be empty")

@@ -123,16 +123,29 @@ func ledgerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := l.CheckSchema(ctx); err != nil {
 		return fmt.Errorf("ledger verify: %w", err)
 	}
-	r, err := petitions.VerifyStore(ctx, l, nil)
+	// The store's URL signing key is not used: verify only reads objects.
+	objects, err := openObjectStore(ctx, c, "ledger verify reads, it signs no url")
+	if err != nil {
+		return fmt.Errorf("ledger verify: %w", err)
+	}
+	defer objects.close()
+	r, err := petitions.VerifyStore(ctx, l, objectChecker(ctx, objects))
 	if err != nil {
 		return fmt.Errorf("ledger verify: reading the history: %w", err)
 	}
-	fmt.Fprintf(stdout, "%d events in %d cases; last seq %d, hash %s\n", r.Events, r.Cases, r.LastSeq, r.LastHash)
+	fmt.Fprintf(stdout, "%d events in %d cases; last seq %d, hash %s; %d recordings checked\n",
+		r.Events, r.Cases, r.LastSeq, r.LastHash, r.Objects)
+	for _, p := range r.ObjectProblems {
+		fmt.Fprintf(stdout, "recording %s (event %d, case %q): %v\n", p.Ref.Object, p.Seq, p.CaseID, p.Err)
+	}
 	if r.FirstBad != nil {
 		b := r.FirstBad
 		return fmt.Errorf("ledger verify: %d events do not match; the first is seq %d (case %q): %s in %s",
 			r.Bad, b.Seq, b.CaseID, b.Reason, b.Field)
 	}
-	fmt.Fprintln(stdout, "the ledger verifies: every event matches its chain")
+	if r.ObjectProblemCount > 0 {
+		return fmt.Errorf("ledger verify: %d recordings are missing or changed", r.ObjectProblemCount)
+	}
+	fmt.Fprintln(stdout, "the ledger verifies: every event matches its chain and every recording its digest")
 	return nil
 }

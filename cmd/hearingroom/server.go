@@ -18,9 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"hearingroom/media"
 	"hearingroom/media/sfu"
 	"hearingroom/petitions"
 	"hearingroom/petitions/casework"
+	"hearingroom/recordings"
 	"hearingroom/signaling"
 	"hearingroom/web"
 )
@@ -35,6 +37,8 @@ type Main struct {
 	ledger   ledger
 	sessions *petitions.SessionRecorder
 	cases    *casework.Service
+	objects  *objectStore
+	recorder *recorder
 	sfu      *sfu.SFU
 	sig      *signaling.Handler
 	http     *http.Server
@@ -93,21 +97,34 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.keys = signaling.Keys{APIKey: s.APIKey, Secret: s.APISecret}
 	}
 
-	m.sfu, err = sfu.New(sfu.Config{
-		UDPAddr: c.UDPAddr, TCPAddr: c.TCPAddr, PublicIPs: c.PublicIPs, LoopbackOnly: c.LoopbackOnly,
-		Observer: m.sessions,
-	}, m.Log)
+	m.objects, err = openObjectStore(ctx, c, m.keys.Secret)
 	if err != nil {
 		return err
 	}
+	m.cases = casework.New(m.ledger, casework.Config{Log: m.Log, Playback: m.objects})
+	rooms := &lateRooms{}
+	m.recorder, err = startRecorder(ctx, c, m.objects, rooms, m.sessions, m.cases, m.Log)
+	if err != nil {
+		m.objects.close()
+		return err
+	}
+	m.sfu, err = sfu.New(sfu.Config{
+		UDPAddr: c.UDPAddr, TCPAddr: c.TCPAddr, PublicIPs: c.PublicIPs, LoopbackOnly: c.LoopbackOnly,
+		Observer: media.Observers{m.sessions, m.recorder.manager}, Recorder: m.recorder.manager,
+	}, m.Log)
+	if err != nil {
+		m.closeRecorder()
+		return err
+	}
+	rooms.sfu.Store(m.sfu)
 	m.sig = signaling.NewHandler(m.sfu, m.keys, m.Log)
 	signIn := &web.Sessions{
 		People: m.ledger, Key: cookieKey(m.keys.Secret), TTL: 12 * time.Hour,
 		Secure:  c.TLSCert != "" || c.TLSSelfSigned,
 		Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now,
 	}
-	m.cases = casework.New(m.ledger, casework.Config{Log: m.Log})
 	handler := web.New(web.Options{
+		Media: m.objects.media, MediaOrigin: m.objects.origin,
 		Sessions: signIn,
 		Lookup:   &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
 		API: &web.API{Cases: m.cases, Sessions: signIn, Tokens: m.keys,
@@ -191,6 +208,34 @@ func (m *Main) JoinLink(g signaling.Grant, ttl time.Duration) (string, error) {
 // Keys returns the token keys in use.
 func (m *Main) Keys() signaling.Keys { return m.keys }
 
+// closeRecorder stops the recording pipeline and closes the object store.
+func (m *Main) closeRecorder() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errs []error
+	if m.recorder != nil {
+		errs = append(errs, m.recorder.close(ctx))
+		m.recorder = nil
+	}
+	if m.objects != nil {
+		errs = append(errs, m.objects.close())
+		m.objects = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("recordings close: %w", err)
+	}
+	return nil
+}
+
+// Recorder returns the recording manager.
+func (m *Main) Recorder() *recordings.Manager { return m.recorder.manager }
+
+// Uploader returns the recordings' uploader.
+func (m *Main) Uploader() *recordings.Uploader { return m.recorder.uploader }
+
+// Objects returns the recording store.
+func (m *Main) Objects() recordings.ObjectStore { return m.objects }
+
 // Cases returns the ledger's service.
 func (m *Main) Cases() *casework.Service { return m.cases }
 
@@ -219,6 +264,12 @@ func (m *Main) Close() error {
 	}
 	if m.sfu != nil {
 		m.sfu.Close()
+	}
+	// After the SFU, which closed every recording sink: the last segments
+	// are handed to the uploader, and whatever is not uploaded yet stays in
+	// the spool for the next start.
+	if err := m.closeRecorder(); err != nil {
+		errs = append(errs, err)
 	}
 	// After the SFU: its participants' leaves (reason "shutdown") are queued.
 	if m.sessions != nil {

@@ -54,6 +54,8 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	playback Playback // where recordings are played from
+
 	mu     sync.Mutex
 	tree   *petitions.UnitTree // nil until first needed, and after a change
 	serial map[int]int         // the last case serial used, per year
@@ -65,6 +67,8 @@ type Config struct {
 	Categories []petitions.Category // DefaultCategories when nil
 	Log        *slog.Logger
 	Now        func() time.Time // time.Now when nil
+	// Playback gives the URLs of recordings; without it PlaybackURL fails.
+	Playback Playback
 }
 
 // New returns a Service over store.
@@ -82,7 +86,7 @@ func New(store petitions.Store, c Config) *Service {
 		c.Now = time.Now
 	}
 	return &Service{
-		store: store, cal: c.Calendar, cats: c.Categories, log: c.Log, now: c.Now,
+		store: store, cal: c.Calendar, cats: c.Categories, log: c.Log, now: c.Now, playback: c.Playback,
 		lcs: map[petitions.Kind]*petitions.Lifecycle{
 			petitions.KindPetition:  petitions.PetitionLifecycle(c.Calendar, nil),
 			petitions.KindMediation: petitions.MediationLifecycle(c.Calendar, nil),
