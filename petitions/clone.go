@@ -21,6 +21,7 @@ func (p *Petition) Clone() *Petition {
 	c.Reviews = slices.Clone(p.Reviews)
 	c.Notices = slices.Clone(p.Notices)
 	c.Archive = clonePtr(p.Archive)
+	c.LegalHold = clonePtr(p.LegalHold)
 	c.Supervisions = slices.Clone(p.Supervisions)
 	c.Summons = slices.Clone(p.Summons)
 	for i := range c.Summons {

@@ -30,6 +30,10 @@ var ErrChain = errors.New("petitions: history chain")
 // recording; its Data holds {"object": key, "sha256": hex digest, "size": bytes}.
 const KindRecordingStored = "recording.stored"
 
+// KindRecordingPurged is the kind of the event that records a recording
+// deleted when its retention ended; its Data holds at least {"object": key}.
+const KindRecordingPurged = "recording.purged"
+
 // Event is one entry of the history. Events are never changed or removed
 // once sealed; a correction is a new event.
 type Event struct {
@@ -263,8 +267,10 @@ func (r *Report) OK() bool { return r.FirstBad == nil && r.ObjectProblemCount ==
 // chain still links to the original), and Verify reads on to the end. When an event breaks several rules the
 // first in that order is reported.
 //
-// If objects is not nil, Verify calls it for every KindRecordingStored event
-// and records the references that fail in the report without stopping.
+// If objects is not nil, Verify calls it, after the last event, for every
+// KindRecordingStored event whose object no KindRecordingPurged event
+// removed, and records the references that fail in the report without
+// stopping; it keeps those references until then.
 //
 // next returns the events one at a time and io.EOF after the last. Verify
 // keeps no event (next may reuse one), only the last hash of each case, so its
@@ -273,6 +279,8 @@ func (r *Report) OK() bool { return r.FirstBad == nil && r.ObjectProblemCount ==
 func Verify(next func() (*Event, error), objects ObjectChecker) (Report, error) {
 	v := verifier{cases: make(map[string]caseTip)}
 	r := &v.report
+	var stored []storedRef
+	purged := map[string]bool{}
 	for {
 		e, err := next()
 		if err == io.EOF {
@@ -292,22 +300,50 @@ func Verify(next func() (*Event, error), objects ObjectChecker) (Report, error) 
 			}
 		}
 		r.LastSeq, r.LastHash = e.Seq, e.Hash
-		if objects != nil && e.Kind == KindRecordingStored {
-			r.Objects++
+		if objects == nil {
+			continue
+		}
+		switch e.Kind {
+		case KindRecordingStored:
 			ref, err := parseRecordingRef(e.Data)
-			if err == nil {
-				err = objects(ref.Object, ref.SHA256, ref.Size)
+			stored = append(stored, storedRef{seq: e.Seq, caseID: e.CaseID, ref: ref, err: err})
+		case KindRecordingPurged:
+			var p struct {
+				Object string `json:"object"`
 			}
-			if err != nil {
-				r.ObjectProblemCount++
-				if len(r.ObjectProblems) < MaxObjectProblems {
-					r.ObjectProblems = append(r.ObjectProblems, ObjectProblem{Seq: e.Seq, CaseID: e.CaseID, Ref: ref, Err: err})
-				}
+			if json.Unmarshal(e.Data, &p) == nil && p.Object != "" {
+				purged[p.Object] = true
 			}
 		}
 	}
 	r.Cases = len(v.cases)
+	// Objects are checked at the end, so that one a later event purged
+	// (retention) is not reported missing.
+	for _, st := range stored {
+		if st.err == nil && purged[st.ref.Object] {
+			continue
+		}
+		r.Objects++
+		err := st.err
+		if err == nil {
+			err = objects(st.ref.Object, st.ref.SHA256, st.ref.Size)
+		}
+		if err != nil {
+			r.ObjectProblemCount++
+			if len(r.ObjectProblems) < MaxObjectProblems {
+				r.ObjectProblems = append(r.ObjectProblems, ObjectProblem{Seq: st.seq, CaseID: st.caseID, Ref: st.ref, Err: err})
+			}
+		}
+	}
 	return *r, nil
+}
+
+// storedRef is a KindRecordingStored event Verify checks at the end.
+type storedRef struct {
+	seq    int64
+	caseID string
+	ref    RecordingRef
+	err    error // the reference did not parse
 }
 
 // verifier is the state of one Verify.

@@ -567,3 +567,37 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(0, "ns/op")
 }
+
+// TestHistoryPurgedObjects: a recording purged by a later event (retention)
+// is not checked, nor reported missing; the others are.
+func TestHistoryPurgedObjects(t *testing.T) {
+	evs := historyChain(t, 200, 5)
+	var refs []RecordingRef
+	for _, e := range evs {
+		if e.Kind == KindRecordingStored {
+			var r RecordingRef
+			json.Unmarshal(e.Data, &r)
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) < 2 {
+		t.Fatalf("the chain holds %d recordings", len(refs))
+	}
+	purge := &Event{Kind: KindRecordingPurged, Actor: "hearingroom", ActorRole: "system", At: evs[len(evs)-1].At,
+		Data: json.RawMessage(`{"object":"` + refs[0].Object + `","reason":"retention"}`)}
+	if err := Seal(evs[len(evs)-1], nil, purge); err != nil {
+		t.Fatal(err)
+	}
+	evs = append(evs, purge)
+	var checked []string
+	r := mustVerify(t, evs, func(key, sum string, size int64) error {
+		checked = append(checked, key)
+		if key == refs[0].Object {
+			return fmt.Errorf("object %s: %w", key, fs.ErrNotExist)
+		}
+		return nil
+	})
+	if !r.OK() || r.Objects != int64(len(refs)-1) || slices.Contains(checked, refs[0].Object) {
+		t.Fatalf("report %+v; checked %d of %d, purged one among them: %v", r, len(checked), len(refs), slices.Contains(checked, refs[0].Object))
+	}
+}

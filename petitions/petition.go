@@ -199,6 +199,9 @@ type Petition struct {
 	// outcome (息诉罢访, resolved by agreement).
 	Settled bool     `json:"settled,omitempty"`
 	Archive *Archive `json:"archive,omitempty"`
+	// LegalHold, while set, keeps the case's recordings past their
+	// retention: a court, an inspection or an appeal needs them.
+	LegalHold *LegalHold `json:"legal_hold,omitempty"`
 
 	Supervisions []Supervision `json:"supervisions,omitempty"`
 	Summons      []Summons     `json:"summons,omitempty"`
@@ -254,4 +257,11 @@ func (p *Petition) Normalize() {
 		}
 		p.Headcount = max(p.Headcount, 1)
 	}
+}
+
+// LegalHold is a preservation order on a case's evidence.
+type LegalHold struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }

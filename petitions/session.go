@@ -78,6 +78,9 @@ type Session struct {
 	// are the files stored so far.
 	Recorded   bool           `json:"recorded,omitempty"`
 	Recordings []RecordingRef `json:"recordings,omitempty"`
+	// PurgedRecordings were deleted when their retention ended (a
+	// KindRecordingPurged event each).
+	PurgedRecordings []RecordingRef `json:"purged_recordings,omitempty"`
 }
 
 // SessionParticipant is one identity in a session, with each time it was
@@ -123,6 +126,7 @@ func (s *Session) Clone() *Session {
 		c.Participants[i].Joins = slices.Clone(c.Participants[i].Joins)
 	}
 	c.Recordings = slices.Clone(s.Recordings)
+	c.PurgedRecordings = slices.Clone(s.PurgedRecordings)
 	return &c
 }
 
