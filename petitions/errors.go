@@ -30,6 +30,10 @@ const (
 	// EDEADLINE: a deadline rule refuses the action, e.g. a 复查 request
 	// after its 30-day window [422].
 	EDEADLINE = "deadline"
+	// EUNAVAILABLE: the server lacks a facility the request needs, e.g.
+	// ffmpeg is not installed for a video export; the message says what is
+	// missing and is shown [503].
+	EUNAVAILABLE = "unavailable"
 	// EINTERNAL: anything else; the details are logged, never shown [500].
 	EINTERNAL = "internal"
 )

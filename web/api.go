@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	petitions.ENOTFOUND:     http.StatusNotFound,
 	petitions.ECONFLICT:     http.StatusConflict,
 	petitions.EDEADLINE:     http.StatusUnprocessableEntity,
+	petitions.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	petitions.EINTERNAL:     http.StatusInternalServerError,
 }
 

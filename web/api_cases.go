@@ -2,6 +2,7 @@ package web
 
 import (
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -55,11 +56,13 @@ func (api *API) routes(r chi.Router) {
 	r.Post("/sessions/{id}/link", api.linkSession)
 	r.Get("/sessions/{id}/manifest", api.manifest)
 	r.Post("/sessions/{id}/recordings/{n}/playback", api.playback)
+	r.Get("/sessions/{id}/export.mp4", api.exportSession)
 	r.Get("/export", api.export)
 	r.Post("/ledger/verify", api.verify)
 	api.adminRoutes(r)
 	api.scheduleRoutes(r)
 	api.terminalRoutes(r)
+	api.holdRoutes(r)
 }
 
 // actor returns the signed-in person of r as the access rules see him.
@@ -394,4 +397,43 @@ func (api *API) playback(w http.ResponseWriter, r *http.Request) {
 	}
 	u, exp, err := api.Cases.PlaybackURL(r.Context(), a, chi.URLParam(r, "id"), n)
 	api.respond(w, r, http.StatusCreated, map[string]any{"url": u, "expires": exp}, err)
+}
+
+// exportSession answers with one composite MP4 of a session's recordings.
+// The service renders it completely before the first byte, so a failure
+// is a JSON error; one while streaming can only be logged.
+func (api *API) exportSession(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	id := chi.URLParam(r, "id")
+	aw := &attachment{w: w, filename: "session-" + id + ".mp4", contentType: "video/mp4"}
+	err := api.Cases.ExportSession(r.Context(), a, id, aw)
+	switch {
+	case err != nil && !aw.started:
+		writeError(w, r, api.Log, err)
+	case err != nil:
+		api.Log.Error("web: session export failed midway", "actor", a.ID, "session", id, "err", err)
+	}
+}
+
+// attachment sends its headers with the first byte written to it.
+type attachment struct {
+	w                     http.ResponseWriter
+	filename, contentType string
+	started               bool
+}
+
+func (at *attachment) Write(p []byte) (int, error) {
+	if !at.started {
+		at.started = true
+		h := at.w.Header()
+		h.Set("Content-Type", at.contentType)
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": at.filename}))
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		at.w.WriteHeader(http.StatusOK)
+	}
+	return at.w.Write(p)
 }

@@ -29,7 +29,7 @@ const (
 	KindRegistered  = "registered"
 	KindTransition  = "transition"
 	KindRead        = "read"   // a case file, its history, sessions or parties read
-	KindExport      = "export" // a bulk export of the ledger (ledger-level)
+	KindExport      = "export" // a bulk export of the ledger (ledger-level), or a session's video
 	KindSupervised  = "supervised"
 	KindFeedback    = "supervision.feedback"
 	KindSummoned    = "summoned"
@@ -54,7 +54,9 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	playback Playback // where recordings are played from
+	playback   Playback   // where recordings are played from
+	recordings Recordings // where exports read them
+	compositor Compositor // renders a session's export
 
 	mu     sync.Mutex
 	tree   *petitions.UnitTree // nil until first needed, and after a change
@@ -69,6 +71,10 @@ type Config struct {
 	Now        func() time.Time // time.Now when nil
 	// Playback gives the URLs of recordings; without it PlaybackURL fails.
 	Playback Playback
+	// Recordings reads recordings for ExportSession, which Compositor
+	// renders; without a Compositor ExportSession fails with EUNAVAILABLE.
+	Recordings Recordings
+	Compositor Compositor
 }
 
 // New returns a Service over store.
@@ -87,6 +93,7 @@ func New(store petitions.Store, c Config) *Service {
 	}
 	return &Service{
 		store: store, cal: c.Calendar, cats: c.Categories, log: c.Log, now: c.Now, playback: c.Playback,
+		recordings: c.Recordings, compositor: c.Compositor,
 		lcs: map[petitions.Kind]*petitions.Lifecycle{
 			petitions.KindPetition:  petitions.PetitionLifecycle(c.Calendar, nil),
 			petitions.KindMediation: petitions.MediationLifecycle(c.Calendar, nil),
