@@ -103,6 +103,7 @@ func New(o Options) http.Handler {
 	r.Get("/lookup", servePage(static, "lookup.html"))
 	r.Get("/", servePage(static, "index.html"))
 	r.Get("/join", servePage(static, "join.html"))
+	r.Get("/review", servePage(static, "review.html"))
 	r.Handle("/static/*", http.StripPrefix("/static/", noCache(http.FileServer(http.FS(static)))))
 	return r
 }
