@@ -168,6 +168,44 @@ type Store interface {
 	// Receptions returns the schedule entries f selects, ordered by day,
 	// station, leader and id; an empty slice when none match.
 	Receptions(ctx context.Context, f ReceptionFilter) ([]*Reception, error)
+
+	// EnqueueReminders adds each reminder of rs to the outbox (outbox.go),
+	// with a pending delivery on each of channels, due at the reminder's
+	// At, and an unread entry in each recipient's inbox, in one
+	// transaction. A reminder whose ID is stored already is skipped, with
+	// everything it would add, and is no error: that makes a reminder
+	// once-only across restarts, and of concurrent enqueues of one id
+	// exactly one adds it. It returns how many reminders it added. It
+	// returns EINVALID (adding nothing) if a reminder does not Validate or
+	// a channel is "", and ENOTFOUND if a reminder's case does not exist.
+	EnqueueReminders(ctx context.Context, rs []Reminder, channels []string) (added int, err error)
+	// PendingDeliveries returns at most limit (see OutboxLimit) deliveries
+	// on channel that are not delivered and whose NextAt is not after now,
+	// by NextAt and then reminder id; an empty slice when there are none.
+	PendingDeliveries(ctx context.Context, channel string, now time.Time, limit int) ([]*Delivery, error)
+	// MarkDelivered records the delivery of reminder id on channel at at
+	// and, if ev is not nil, appends ev (normally KindReminderSent) to the
+	// reminder's case in the same transaction; ev.CaseID is set and ev is
+	// sealed on success. A delivery marked already keeps its first time
+	// and ev is not appended (ev.Seq stays 0): the history records each
+	// delivery once. It returns ENOTFOUND if there is no such delivery and
+	// EINVALID if ev cannot be sealed.
+	MarkDelivered(ctx context.Context, id, channel string, at time.Time, ev *Event) error
+	// MarkFailed records a failed attempt to deliver reminder id on
+	// channel: Attempts becomes attempts, NextAt next and LastError
+	// lastErr. A delivered delivery is left as it is. It returns ENOTFOUND
+	// if there is no such delivery.
+	MarkFailed(ctx context.Context, id, channel string, attempts int, next time.Time, lastErr string) error
+	// Inbox returns at most limit (see OutboxLimit) reminders of person
+	// personID, newest (by At, then id) first, starting after the reminder
+	// after ("" for the newest); an empty slice when there are none, or
+	// when after is not in the person's inbox. Pass the last id returned
+	// as the next after to read the following page.
+	Inbox(ctx context.Context, personID, after string, limit int) ([]*InboxItem, error)
+	// MarkRead marks reminder id read in person personID's inbox at the
+	// store's clock; marking it again keeps the first time. It returns
+	// ENOTFOUND if the reminder is not in that inbox.
+	MarkRead(ctx context.Context, personID, id string) error
 }
 
 // PetitionFilter selects cases for ListPetitions. Zero fields match any case.

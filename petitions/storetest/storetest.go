@@ -53,6 +53,11 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("TerminalsList", func(t *testing.T) { testTerminalsList(t, open(t)) })
 	t.Run("Stations", func(t *testing.T) { testStations(t, open(t)) })
 	t.Run("Receptions", func(t *testing.T) { testReceptions(t, open(t)) })
+	t.Run("ReminderEnqueue", func(t *testing.T) { testReminderEnqueue(t, open(t)) })
+	t.Run("ReminderDelivery", func(t *testing.T) { testReminderDelivery(t, open(t)) })
+	t.Run("ReminderRetry", func(t *testing.T) { testReminderRetry(t, open(t)) })
+	t.Run("ReminderInbox", func(t *testing.T) { testReminderInbox(t, open(t)) })
+	t.Run("ReminderConcurrent", func(t *testing.T) { testReminderConcurrent(t, open(t)) })
 }
 
 // t0 is the suite's clock: a morning in Fuyu, in China time.
