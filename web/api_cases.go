@@ -63,6 +63,8 @@ func (api *API) routes(r chi.Router) {
 	api.scheduleRoutes(r)
 	api.terminalRoutes(r)
 	api.holdRoutes(r)
+	api.ledgerRoutes(r)
+	api.statsRoutes(r)
 }
 
 // actor returns the signed-in person of r as the access rules see him.

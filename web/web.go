@@ -35,6 +35,9 @@ type Options struct {
 	// API, if set, serves the ledger under /api/v1 and its OpenAPI
 	// document at /api/v1/openapi.json.
 	API *API
+	// Open311, if set, serves the public, read-only Open311 GeoReport v2
+	// view under /open311/v2.
+	Open311 *Open311
 	// Media, if set, serves the recording store's signed playback URLs
 	// under /media/. MediaOrigin, if set, is the origin (an S3 endpoint)
 	// the review page plays recordings from.
@@ -100,6 +103,12 @@ func New(o Options) http.Handler {
 				Message: "The method " + r.Method + " is not allowed on " + r.URL.Path + "."})
 		})
 	})
+	if o.Open311 != nil {
+		r.Route("/open311/v2", o.Open311.routes)
+	}
+	if o.API != nil {
+		o.API.reportRoutes(r)
+	}
 	r.Get("/lookup", servePage(static, "lookup.html"))
 	r.Get("/", servePage(static, "index.html"))
 	r.Get("/join", servePage(static, "join.html"))
