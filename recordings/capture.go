@@ -232,12 +232,17 @@ func (c *capture) closeTracks() bool {
 	}
 	c.done = true
 	c.mu.Unlock()
-	c.m.forget(c)
 	c.m.mu.Unlock()
 	if c.w == nil && len(c.pending) > 0 {
 		c.open(time.Now())
 	}
 	c.finish("left")
+	// Forgotten only now: Manager.Wait (and Close) return once the last
+	// segment is handed over, not while it is still being closed. A new
+	// sink of the participant meanwhile gets a new capture (done is set).
+	c.m.mu.Lock()
+	c.m.forget(c)
+	c.m.mu.Unlock()
 	return true
 }
 
@@ -261,12 +266,17 @@ func (c *capture) item(it captureItem) {
 		// Another layer: another clock and another stream of frames.
 		t.sb.Flush()
 		c.drain(t)
-		t.clock = newRTPClock(t.media.ClockRate)
-		t.sb = samplebuilder.New(t.codec.maxLate, t.codec.depacket(), t.media.ClockRate, samplebuilder.WithMaxTimeDelay(sampleMaxDelay))
+		// The cut (which may first open a file for the frames waiting)
+		// comes before the clock is replaced: those frames are timed by
+		// the old layer's clock, and a new clock would put them in year 1.
 		if t.codec.video {
 			c.cutFor(t, "layer")
 			t.ready = false
 		}
+		// Frames of the old layer still waiting cannot be timed any more.
+		c.pending = slices.DeleteFunc(c.pending, func(f frame) bool { return f.t == t })
+		t.clock = newRTPClock(t.media.ClockRate)
+		t.sb = samplebuilder.New(t.codec.maxLate, t.codec.depacket(), t.media.ClockRate, samplebuilder.WithMaxTimeDelay(sampleMaxDelay))
 	}
 	t.ssrc = p.SSRC
 	t.clock.packet(p.Timestamp, it.at)
@@ -401,7 +411,7 @@ func (c *capture) open(now time.Time) {
 	seg.Session = c.m.sessionOf(c.room)
 	var specs []webm.Track
 	for i, t := range ts {
-		t.number, t.lastTS = uint64(i+1), 0
+		t.number, t.lastTS = uint64(i+1), -time.Millisecond // nothing written yet
 		specs = append(specs, trackSpec(t.number, t))
 		seg.Tracks = append(seg.Tracks, t.media.MimeType)
 		if t.codec.video {
@@ -440,11 +450,17 @@ func (c *capture) open(now time.Time) {
 	}
 }
 
-// write adds one frame to the open file, its time never going back.
+// write adds one frame to the open file, its time never going back nor
+// repeating: the file keeps milliseconds, and two frames of a track in the
+// same millisecond (a sender report moved the clock back a little) make
+// demuxers complain of non-monotonic timestamps.
 func (c *capture) write(f frame) {
-	ts := f.t.clock.wall(f.ext, &c.clock).Sub(c.seg.Start)
-	if ts < f.t.lastTS {
-		ts = f.t.lastTS
+	if c.w == nil {
+		return // an error cut the file while open wrote the frames waiting
+	}
+	ts := max(f.t.clock.wall(f.ext, &c.clock).Sub(c.seg.Start), 0)
+	if last := f.t.lastTS.Truncate(time.Millisecond); ts.Truncate(time.Millisecond) <= last {
+		ts = last + time.Millisecond
 	}
 	f.t.lastTS = ts
 	if err := c.w.WriteFrame(f.t.number, ts, f.key, f.data); err != nil {

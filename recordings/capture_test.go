@@ -19,6 +19,7 @@ import (
 
 	"hearingroom/media"
 	"hearingroom/recordings"
+	"hearingroom/recordings/webm"
 )
 
 // needFFmpeg skips without ffmpeg, or fails under CI=true.
@@ -426,5 +427,42 @@ func TestRecoverInterrupted(t *testing.T) {
 	run(t, "ffmpeg", "-v", "error", "-i", d.path, "-f", "null", "-")
 	if n, _ := m2.Recover(); n != 1 {
 		t.Errorf("a second Recover hands the finalised file over again: %d (the uploader's queue decides)", n)
+	}
+}
+
+// TestRecoverEmptySegment: a segment opened just before a crash holds no
+// frame (the open cluster was lost with the process): Recover removes it
+// rather than hand over a file no player opens.
+func TestRecoverEmptySegment(t *testing.T) {
+	spool := t.TempDir()
+	path := filepath.Join(spool, "room", "villager-20260101T000000.000Z-01.webm")
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	w, err := webm.Create(path, []webm.Track{
+		{Number: 1, Kind: webm.Video, CodecID: webm.CodecVP8, Width: 640, Height: 480},
+		{Number: 2, Kind: webm.Audio, CodecID: webm.CodecOpus, SampleRate: 48000, Channels: 2},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w // never closed: the crash
+	meta := `{"file":"villager-20260101T000000.000Z-01.webm","room":"room","identity":"villager","index":1,"tracks":["video/VP8","audio/opus"],"start":"2026-01-01T00:00:00Z","duration":0}`
+	if err := os.WriteFile(path+".meta.json", []byte(meta), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, segs := newManager(t, spool)
+	if n, err := m.Recover(); err != nil || n != 0 {
+		t.Fatalf("recovered %d: %v", n, err)
+	}
+	select {
+	case d := <-segs:
+		t.Fatalf("handed over %+v", d.seg)
+	default:
+	}
+	for _, f := range []string{path, path + ".meta.json"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s left in the spool: %v", f, err)
+		}
 	}
 }

@@ -345,6 +345,16 @@ func (m *Manager) Recover() (int, error) {
 				m.log.Error("recordings: cannot finalise an interrupted segment; it is left in the spool", "file", path, "err", err)
 				return nil
 			}
+			if info.Clusters == 0 {
+				// Opened just before the crash: not one frame reached
+				// the file, which no player could open.
+				m.log.Warn("recordings: an interrupted segment holds no frame; removed", "file", path,
+					"identity", seg.Identity, "start", seg.Start)
+				if err := errors.Join(os.Remove(path), RemoveMeta(path)); err != nil {
+					m.log.Error("recordings: removing an empty segment", "file", path, "err", err)
+				}
+				return nil
+			}
 			seg.Duration, seg.Reason = info.Duration, "interrupted"
 		}
 		m.segmentDone(path, seg)

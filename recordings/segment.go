@@ -2,7 +2,9 @@ package recordings
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -56,6 +58,16 @@ func saveMeta(path string, s *Segment) error {
 		return fmt.Errorf("recordings: segment meta: %w", err)
 	}
 	if err := os.Rename(tmp, metaPath(path)); err != nil {
+		return fmt.Errorf("recordings: segment meta: %w", err)
+	}
+	return nil
+}
+
+// RemoveMeta removes the sidecar of the spool file path, if any: once the
+// file is stored, nothing reads it again (the Uploader's job file carries
+// the segment until the upload is done).
+func RemoveMeta(path string) error {
+	if err := os.Remove(metaPath(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("recordings: segment meta: %w", err)
 	}
 	return nil

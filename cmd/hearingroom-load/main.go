@@ -40,6 +40,7 @@ type options struct {
 	loadCPU    int
 	cpuProfile string
 	label      string
+	record     bool
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&o.loadCPU, "load-cpu", 1, "CPU to pin this generator to (-1: no pinning)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the server's CPU profile over the window to this file")
 	flag.StringVar(&o.label, "label", "", "label of the result row (default: the load shape)")
+	flag.BoolVar(&o.record, "record", false, "record every room (hearing policy); off by default, so the SFU alone is measured")
 	flag.Parse()
 	if o.server == "" {
 		fmt.Fprintln(os.Stderr, "hearingroom-load: --server is required (go build -o /tmp/hearingroom ./cmd/hearingroom)")
@@ -225,6 +227,9 @@ func startServer(ctx context.Context, o options) (*server, error) {
 		keys: signaling.Keys{APIKey: "HRload", Secret: strings.Repeat("L", 40)}}
 	args := []string{o.server, "serve", "--data-dir", filepath.Join(dir, "data"), "--http-addr", httpAddr,
 		"--udp-addr", udpAddr, "--tcp-addr", "", "--loopback-only", "--pprof", "--log-level", "warn"}
+	if !o.record {
+		args = append(args, "--record-kinds", "none")
+	}
 	if o.serverCPU >= 0 {
 		args = append([]string{"taskset", "-c", fmt.Sprint(o.serverCPU)}, args...)
 	}

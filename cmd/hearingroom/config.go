@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
+
+	"hearingroom/petitions/casework"
 )
 
 // Config is everything the server can be told. Each field is a flag and an
@@ -36,6 +39,12 @@ type Config struct {
 	S3TLS            bool
 	S3PublicEndpoint string
 	RecordKinds      []string
+	Retention        []string
+
+	// UploadMinBackoff and UploadMaxBackoff bound the wait before the
+	// uploader retries a failed upload (0: its defaults, 1 s and 1 min).
+	// Not flags: tests shorten them to watch several retries of an outage.
+	UploadMinBackoff, UploadMaxBackoff time.Duration
 }
 
 // DefaultConfig is the embedded default: one county on one machine.
@@ -85,6 +94,7 @@ func (c *Config) options() []option {
 		{name: "s3-region", usage: "S3 region (default us-east-1)", str: &c.S3Region},
 		{name: "s3-tls", usage: "reach the S3 API over HTTPS", boolean: &c.S3TLS},
 		{name: "s3-public-endpoint", usage: "host:port or URL browsers reach the S3 API at, for playback URLs (default: s3-endpoint)", str: &c.S3PublicEndpoint},
+		{name: "retention", usage: "comma-separated kind=days of recording retention after a session ends, e.g. hearing=3650d,caucus=365d (0 or forever keeps); cases under legal hold are kept", list: &c.Retention},
 		{name: "record-kinds", usage: "comma-separated kinds of session recorded by default (hearing, mediation, caucus), or none; a room's host may ask otherwise", list: &c.RecordKinds},
 	}
 }
@@ -194,6 +204,9 @@ func (c *Config) validate() error {
 		default:
 			return fmt.Errorf("config: --record-kinds: %q is not hearing, mediation, caucus or none", k)
 		}
+	}
+	if _, err := casework.ParseRetention(c.Retention); err != nil {
+		return fmt.Errorf("config: --retention: %w", err)
 	}
 	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "" || c.S3Bucket == "") {
 		return fmt.Errorf("config: --s3-endpoint needs --s3-access-key, --s3-secret-key and --s3-bucket")

@@ -146,12 +146,19 @@ func startRecorder(ctx context.Context, c Config, store *objectStore, rooms reco
 	sessions *petitions.SessionRecorder, cases *casework.Service, log *slog.Logger) (*recorder, error) {
 	spool := filepath.Join(c.DataDir, "recordings", "spool")
 	up, err := recordings.NewUploader(recordings.UploaderConfig{Store: store, Spool: spool, Log: log,
+		MinBackoff: c.UploadMinBackoff, MaxBackoff: c.UploadMaxBackoff,
 		OnStored: func(ctx context.Context, u recordings.Upload) error {
 			seg, err := decodeSegment(u)
 			if err != nil {
 				return err
 			}
-			return sessions.AddRecording(ctx, seg.Room, seg.Session, seg.Start, recordingRef(u, seg))
+			if err := sessions.AddRecording(ctx, seg.Room, seg.Session, seg.Start, recordingRef(u, seg)); err != nil {
+				return err
+			}
+			// The segment's sidecar served Recover; the job file holds the
+			// segment now, and the uploader removes the file and its job
+			// next: without this the spool keeps every sidecar forever.
+			return recordings.RemoveMeta(u.Path)
 		}})
 	if err != nil {
 		return nil, err

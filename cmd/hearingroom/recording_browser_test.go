@@ -55,17 +55,29 @@ func TestBrowserRecordingToS3(t *testing.T) {
 	// its resolution as the bandwidth estimate grows, and a new resolution
 	// starts a new file): together they cover his time in the hearing.
 	s := waitRecordings(t, m, og.Room, 2)
-	type cover struct {
-		first, end time.Time
-		sum        float64
+	durs := checkStored(t, m, s)
+	checkCoverage(t, s, durs, []string{"official", "villager"}, hearingLength)
+	report, err := petitions.VerifyStore(ctx, m.ledger, objectChecker(ctx, m.Objects()))
+	if err != nil || !report.OK() || report.Objects != int64(len(s.Recordings)) {
+		t.Errorf("verify with the recordings: %+v, %v", report, err)
 	}
-	covers := map[string]*cover{}
+}
+
+// checkStored downloads each recording of s and checks it: the stored
+// bytes have the ledger's size and SHA-256, ffprobe finds VP8 and Opus, and
+// its duration is the ledger's within 0.1 s. It returns the durations
+// ffprobe found, by object key.
+func checkStored(t *testing.T, m *Main, s *petitions.Session) map[string]float64 {
+	t.Helper()
+	durs := map[string]float64{}
+	dir := t.TempDir()
 	for _, ref := range s.Recordings {
-		local := filepath.Join(t.TempDir(), filepath.Base(ref.Object))
+		local := filepath.Join(dir, filepath.Base(ref.Object))
 		sum, size := download(t, m, ref.Object, local)
 		if sum != ref.SHA256 || size != ref.Size {
 			t.Errorf("%s: stored %d bytes %s, the ledger says %d bytes %s", ref.Object, size, sum, ref.Size, ref.SHA256)
 		}
+		checkPlays(t, local)
 		codecs, dur := ffprobe(t, local)
 		t.Logf("%s: %v, %.2f s from %s", ref.Object, codecs, dur, ref.Start.Format("15:04:05.000"))
 		if !codecs["vp8"] || !codecs["opus"] {
@@ -74,6 +86,24 @@ func TestBrowserRecordingToS3(t *testing.T) {
 		if d := float64(ref.DurationMS) / 1000; d < dur-0.1 || d > dur+0.1 {
 			t.Errorf("%s: the ledger says %.2f s, ffprobe %.2f s", ref.Object, d, dur)
 		}
+		durs[ref.Object] = dur
+	}
+	return durs
+}
+
+// cover is what a participant's segments cover: from the first one's start
+// to the last one's end, sum seconds in all.
+type cover struct {
+	first, end time.Time
+	sum        float64
+}
+
+// coverage lays each participant's recordings (durs: their durations, by
+// object key) on one timeline.
+func coverage(s *petitions.Session, durs map[string]float64) map[string]*cover {
+	covers := map[string]*cover{}
+	for _, ref := range s.Recordings {
+		dur := durs[ref.Object]
 		c := covers[ref.Participant]
 		if c == nil {
 			c = &cover{first: ref.Start}
@@ -85,7 +115,16 @@ func TestBrowserRecordingToS3(t *testing.T) {
 			c.end = end
 		}
 	}
-	for _, who := range []string{"official", "villager"} {
+	return covers
+}
+
+// checkCoverage checks that the segments of each of who cover his time in
+// the hearing, from his first recorded frame to his last leave, within 1 s,
+// without gaps of more than 1 s in all, and at least least long.
+func checkCoverage(t *testing.T, s *petitions.Session, durs map[string]float64, who []string, least time.Duration) {
+	t.Helper()
+	covers := coverage(s, durs)
+	for _, who := range who {
 		c, p := covers[who], s.Participant(who)
 		if c == nil || p == nil || len(p.Joins) == 0 {
 			t.Errorf("no recording of %s", who)
@@ -94,13 +133,9 @@ func TestBrowserRecordingToS3(t *testing.T) {
 		left := p.Joins[len(p.Joins)-1].Left
 		want, span := left.Sub(c.first).Seconds(), c.end.Sub(c.first).Seconds()
 		t.Logf("%s: recorded %.2f s over %.2f s; in the hearing %.2f s from the first frame", who, c.sum, span, want)
-		if span < want-1 || span > want+1 || c.sum < span-1 || c.sum < hearingLength.Seconds()-1 {
+		if span < want-1 || span > want+1 || c.sum < span-1 || c.sum < least.Seconds()-1 {
 			t.Errorf("%s: recorded %.2f s over %.2f s, want %.2f ± 1 s", who, c.sum, span, want)
 		}
-	}
-	report, err := petitions.VerifyStore(ctx, m.ledger, objectChecker(ctx, m.Objects()))
-	if err != nil || !report.OK() || report.Objects != int64(len(s.Recordings)) {
-		t.Errorf("verify with the recordings: %+v, %v", report, err)
 	}
 }
 
@@ -148,13 +183,17 @@ func download(t *testing.T, m *Main, key, path string) (string, int64) {
 	return hex.EncodeToString(h.Sum(nil)), n
 }
 
+// needFFprobe skips the test (fails it under CI=true) without ffprobe and
+// ffmpeg, which come together.
 func needFFprobe(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("ffprobe is required when CI=true: %v", err)
+	for _, tool := range []string{"ffprobe", "ffmpeg"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is required when CI=true: %v", tool, err)
+			}
+			t.Skipf("%s not installed: %v", tool, err)
 		}
-		t.Skipf("ffprobe not installed: %v", err)
 	}
 }
 

@@ -39,13 +39,15 @@ type Main struct {
 	cases    *casework.Service
 	objects  *objectStore
 	recorder *recorder
-	sfu      *sfu.SFU
-	sig      *signaling.Handler
-	http     *http.Server
-	ln       net.Listener
-	scheme   string
-	stopping atomic.Bool
-	served   chan error
+	// stopPurger stops the retention purge loop.
+	stopPurger func()
+	sfu        *sfu.SFU
+	sig        *signaling.Handler
+	http       *http.Server
+	ln         net.Listener
+	scheme     string
+	stopping   atomic.Bool
+	served     chan error
 }
 
 // NewMain returns a Main with the embedded defaults.
@@ -101,7 +103,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.cases = casework.New(m.ledger, casework.Config{Log: m.Log, Playback: m.objects})
+	m.cases = casework.New(m.ledger, casework.Config{Log: m.Log, Playback: m.objects,
+		Recordings: m.objects, Compositor: compositeSession})
 	rooms := &lateRooms{}
 	m.recorder, err = startRecorder(ctx, c, m.objects, rooms, m.sessions, m.cases, m.Log)
 	if err != nil {
@@ -117,6 +120,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	rooms.sfu.Store(m.sfu)
+	// From here a failure must also stop the SFU and the recorder.
+	defer func() {
+		if err != nil {
+			m.sfu.Close()
+			m.closeRecorder()
+		}
+	}()
 	m.sig = signaling.NewHandler(m.sfu, m.keys, m.Log)
 	signIn := &web.Sessions{
 		People: m.ledger, Key: cookieKey(m.keys.Secret), TTL: 12 * time.Hour,
@@ -149,7 +159,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.ln, err = net.Listen("tcp", c.HTTPAddr)
 	if err != nil {
-		m.sfu.Close()
 		return fmt.Errorf("http: listen %s: %w", c.HTTPAddr, err)
 	}
 	m.scheme = "http"
@@ -157,7 +166,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.TLSSelfSigned {
 		if certFile, keyFile, err = selfSignedCert(c.DataDir); err != nil {
 			m.ln.Close()
-			m.sfu.Close()
 			return err
 		}
 	}
@@ -165,13 +173,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
 			m.ln.Close()
-			m.sfu.Close()
 			return fmt.Errorf("tls: %w", err)
 		}
 		m.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		m.ln = tls.NewListener(m.ln, m.http.TLSConfig)
 		m.scheme = "https"
 	}
+	ret, err := casework.ParseRetention(c.Retention)
+	if err != nil {
+		m.ln.Close()
+		return err
+	}
+	m.stopPurger = m.startPurger(ret)
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.ln) }()
 	m.Log.Info("hearingroom: serving", "url", m.BaseURL(), "udp", m.sfu.UDPAddr().String(),
@@ -261,6 +274,9 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		<-m.served
+	}
+	if m.stopPurger != nil {
+		m.stopPurger()
 	}
 	if m.sfu != nil {
 		m.sfu.Close()
