@@ -63,6 +63,7 @@ func (api *API) routes(r chi.Router) {
 	api.scheduleRoutes(r)
 	api.terminalRoutes(r)
 	api.holdRoutes(r)
+	api.inboxRoutes(r)
 	api.ledgerRoutes(r)
 	api.statsRoutes(r)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hearingroom/petitions/casework"
+	"hearingroom/petitions/reminders"
 )
 
 // Config is everything the server can be told. Each field is a flag and an
@@ -41,6 +42,15 @@ type Config struct {
 	RecordKinds      []string
 	Retention        []string
 
+	Reminders       bool
+	ReminderOffsets string
+	WebhookURL      string
+	WebhookSecret   string
+	WeComWebhook    string
+	DingTalkWebhook string
+	DingTalkSecret  string
+	Open311         bool
+
 	// UploadMinBackoff and UploadMaxBackoff bound the wait before the
 	// uploader retries a failed upload (0: its defaults, 1 s and 1 min).
 	// Not flags: tests shorten them to watch several retries of an outage.
@@ -58,6 +68,7 @@ func DefaultConfig() Config {
 		LogLevel:    "info",
 		S3Bucket:    "hearingroom",
 		RecordKinds: []string{"hearing", "mediation"},
+		Reminders:   true, ReminderOffsets: "3d,1d", Open311: true,
 	}
 }
 
@@ -95,6 +106,14 @@ func (c *Config) options() []option {
 		{name: "s3-tls", usage: "reach the S3 API over HTTPS", boolean: &c.S3TLS},
 		{name: "s3-public-endpoint", usage: "host:port or URL browsers reach the S3 API at, for playback URLs (default: s3-endpoint)", str: &c.S3PublicEndpoint},
 		{name: "retention", usage: "comma-separated kind=days of recording retention after a session ends, e.g. hearing=3650d,caucus=365d (0 or forever keeps); cases under legal hold are kept", list: &c.Retention},
+		{name: "reminders", usage: "remind people of deadlines (in-app, and the webhooks configured)", boolean: &c.Reminders},
+		{name: "reminder-offsets", usage: "comma-separated times before a due date to remind, e.g. 3d,1d; empty: only on the day and when overdue", str: &c.ReminderOffsets},
+		{name: "webhook-url", usage: "URL that receives each reminder as HMAC-signed JSON (an SMS gateway, a hotline system)", str: &c.WebhookURL},
+		{name: "webhook-secret", usage: "HMAC-SHA256 key that signs the webhook's requests", str: &c.WebhookSecret, secret: true},
+		{name: "wecom-webhook", usage: "WeCom (企业微信) group robot URL for reminders", str: &c.WeComWebhook, secret: true},
+		{name: "dingtalk-webhook", usage: "DingTalk (钉钉) group robot URL for reminders", str: &c.DingTalkWebhook, secret: true},
+		{name: "dingtalk-secret", usage: "DingTalk robot signing secret (加签)", str: &c.DingTalkSecret, secret: true},
+		{name: "open311", usage: "serve the public Open311 GeoReport v2 view of non-confidential cases under /open311/v2", boolean: &c.Open311},
 		{name: "record-kinds", usage: "comma-separated kinds of session recorded by default (hearing, mediation, caucus), or none; a room's host may ask otherwise", list: &c.RecordKinds},
 	}
 }
@@ -204,6 +223,9 @@ func (c *Config) validate() error {
 		default:
 			return fmt.Errorf("config: --record-kinds: %q is not hearing, mediation, caucus or none", k)
 		}
+	}
+	if _, err := reminders.ParseOffsets(c.ReminderOffsets); err != nil {
+		return fmt.Errorf("config: --reminder-offsets: %w", err)
 	}
 	if _, err := casework.ParseRetention(c.Retention); err != nil {
 		return fmt.Errorf("config: --retention: %w", err)

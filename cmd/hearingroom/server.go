@@ -39,15 +39,16 @@ type Main struct {
 	cases    *casework.Service
 	objects  *objectStore
 	recorder *recorder
-	// stopPurger stops the retention purge loop.
-	stopPurger func()
-	sfu        *sfu.SFU
-	sig        *signaling.Handler
-	http       *http.Server
-	ln         net.Listener
-	scheme     string
-	stopping   atomic.Bool
-	served     chan error
+	// stopPurger stops the retention purge loop; stopReminders the
+	// reminder dispatcher.
+	stopPurger, stopReminders func()
+	sfu                       *sfu.SFU
+	sig                       *signaling.Handler
+	http                      *http.Server
+	ln                        net.Listener
+	scheme                    string
+	stopping                  atomic.Bool
+	served                    chan error
 }
 
 // NewMain returns a Main with the embedded defaults.
@@ -135,6 +136,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	handler := web.New(web.Options{
 		Media: m.objects.media, MediaOrigin: m.objects.origin,
+		Open311:  m.open311(),
 		Sessions: signIn,
 		Lookup:   &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
 		API: &web.API{Cases: m.cases, Sessions: signIn, Tokens: m.keys,
@@ -185,6 +187,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.stopPurger = m.startPurger(ret)
+	if c.Reminders {
+		if m.stopReminders, err = m.startReminders(); err != nil {
+			m.stopPurger()
+			m.ln.Close()
+			return err
+		}
+	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.ln) }()
 	m.Log.Info("hearingroom: serving", "url", m.BaseURL(), "udp", m.sfu.UDPAddr().String(),
@@ -240,6 +249,14 @@ func (m *Main) closeRecorder() error {
 	return nil
 }
 
+// open311 returns the public Open311 view, or nil when it is off.
+func (m *Main) open311() *web.Open311 {
+	if !m.Config.Open311 {
+		return nil
+	}
+	return &web.Open311{Cases: m.cases, Log: m.Log}
+}
+
 // Recorder returns the recording manager.
 func (m *Main) Recorder() *recordings.Manager { return m.recorder.manager }
 
@@ -277,6 +294,9 @@ func (m *Main) Close() error {
 	}
 	if m.stopPurger != nil {
 		m.stopPurger()
+	}
+	if m.stopReminders != nil {
+		m.stopReminders()
 	}
 	if m.sfu != nil {
 		m.sfu.Close()
