@@ -299,7 +299,9 @@ func (m *Main) Close() error {
 		m.stopReminders()
 	}
 	if m.sfu != nil {
+		t0 := time.Now()
 		m.sfu.Close()
+		m.Log.Debug("hearingroom: media server closed", "took", time.Since(t0))
 	}
 	// After the SFU, which closed every recording sink: the last segments
 	// are handed to the uploader, and whatever is not uploaded yet stays in
@@ -308,8 +310,12 @@ func (m *Main) Close() error {
 		errs = append(errs, err)
 	}
 	// After the SFU: its participants' leaves (reason "shutdown") are queued.
+	// Its own deadline: the stages before may have used up ctx's, and a
+	// session not ended here is marked interrupted at the next start.
 	if m.sessions != nil {
-		if err := m.sessions.Close(ctx); err != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer scancel()
+		if err := m.sessions.Close(sctx); err != nil {
 			errs = append(errs, fmt.Errorf("sessions close: %w", err))
 		}
 	}
