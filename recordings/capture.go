@@ -57,7 +57,6 @@ type capture struct {
 	seg          *Segment
 	path         string
 	opened       time.Time
-	index        int
 }
 
 type captureItem struct {
@@ -407,7 +406,7 @@ func (c *capture) open(now time.Time) {
 		}
 	}
 	seg := &Segment{Room: c.room, Identity: c.part.Identity, Name: c.part.Name, Role: c.m.role(c.part),
-		Station: petitions.ParticipantStation(c.part.Metadata), Index: c.index, Start: origin.UTC()}
+		Station: petitions.ParticipantStation(c.part.Metadata), Index: c.m.nextIndex(c.room, c.part.Identity), Start: origin.UTC()}
 	seg.Session = c.m.sessionOf(c.room)
 	var specs []webm.Track
 	for i, t := range ts {
@@ -422,7 +421,7 @@ func (c *capture) open(now time.Time) {
 	if webm.DocType(specs) == "matroska" {
 		ext = ".mkv"
 	}
-	seg.File = fmt.Sprintf("%s-%s-%02d%s", safeName(c.part.Identity), origin.UTC().Format("20060102T150405.000Z"), c.index, ext)
+	seg.File = fmt.Sprintf("%s-%s-%02d%s", safeName(c.part.Identity), origin.UTC().Format("20060102T150405.000Z"), seg.Index, ext)
 	dir := filepath.Join(c.m.spool, safeName(c.room))
 	path := filepath.Join(dir, seg.File)
 	err := os.MkdirAll(dir, 0o750)
@@ -439,7 +438,6 @@ func (c *capture) open(now time.Time) {
 		return
 	}
 	c.w, c.seg, c.path, c.opened = w, seg, path, now
-	c.index++
 	pending := c.pending
 	c.pending = nil
 	slices.SortStableFunc(pending, func(a, b frame) int {

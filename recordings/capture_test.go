@@ -466,3 +466,30 @@ func TestRecoverEmptySegment(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureRejoinContinues: a participant who drops and rejoins while the
+// session goes on (the other party stays) gets a new segment of the same
+// session, numbered after the first.
+func TestCaptureRejoinContinues(t *testing.T) {
+	needFFmpeg(t)
+	ivfs, ogg := sampleMedia(t, 2, "320x240")
+	vp, ap := vp8Packets(t, ivfs, 1111), opusPackets(t, ogg, 2222)
+	m, segs := newManager(t, t.TempDir())
+	official := media.Participant{Identity: "official", Metadata: `{"role":"official"}`, Admin: true}
+	m.ParticipantJoined(room, official, time.Now())
+	base := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	for i := range 2 {
+		video, audio, _ := startTracks(m, villager)
+		feed(video, audio, vp, ap, base.Add(time.Duration(i)*10*time.Second), 0, 0, time.Hour)
+		video.Close()
+		audio.Close()
+		m.ParticipantLeft(room, villager.Identity, "network", time.Now())
+		d := wait(t, segs)
+		if d.seg.Index != i || d.seg.Session != "session-1" || d.seg.Identity != villager.Identity {
+			t.Errorf("join %d: segment %+v", i, d.seg)
+		}
+	}
+	if !m.Recording(room) {
+		t.Errorf("the room stopped recording while the official stayed")
+	}
+}

@@ -82,6 +82,9 @@ type Manager struct {
 	mu       sync.Mutex
 	captures map[string]*capture // by room and identity
 	rooms    map[string]*roomState
+	// indexes numbers each participant's segments in a room's session,
+	// across captures: a rejoin continues the count.
+	indexes  map[string]int
 	idle     chan struct{} // closed and replaced when the last capture ends
 	switches []roomSwitch  // waiting for the switcher, in order
 	wake     chan struct{}
@@ -125,7 +128,7 @@ func NewManager(c Config) (*Manager, error) {
 		c.Log = slog.Default()
 	}
 	m := &Manager{cfg: c, spool: c.Spool, maxSegment: c.MaxSegment, log: c.Log,
-		captures: map[string]*capture{}, rooms: map[string]*roomState{}, idle: make(chan struct{}),
+		captures: map[string]*capture{}, rooms: map[string]*roomState{}, indexes: map[string]int{}, idle: make(chan struct{}),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go m.switcher()
 	return m, nil
@@ -206,6 +209,11 @@ func (m *Manager) ParticipantLeft(room, identity, _ string, at time.Time) {
 	}
 	if len(rs.members) == 0 {
 		delete(m.rooms, room)
+		for k := range m.indexes {
+			if strings.HasPrefix(k, room+"\x00") {
+				delete(m.indexes, k)
+			}
+		}
 		if rs.record {
 			m.switchRoom(room, false, at)
 		}
@@ -270,6 +278,17 @@ func (m *Manager) TrackStarted(room string, p media.Participant, t media.Track, 
 		}
 		cp = nil // it ended a moment ago
 	}
+}
+
+// nextIndex returns the number of a participant's next segment in the
+// room's session.
+func (m *Manager) nextIndex(room, identity string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := room + "\x00" + identity
+	n := m.indexes[key]
+	m.indexes[key] = n + 1
+	return n
 }
 
 // forget removes an ending capture; m.mu is held.

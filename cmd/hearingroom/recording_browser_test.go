@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -57,6 +58,19 @@ func TestBrowserRecordingToS3(t *testing.T) {
 	s := waitRecordings(t, m, og.Room, 2)
 	durs := checkStored(t, m, s)
 	checkCoverage(t, s, durs, []string{"official", "villager"}, hearingLength)
+	// The recording's start and stop are events of the session.
+	kinds := map[string]int{}
+	waitFor(t, "the recording's start and stop in the history", 30*time.Second, func() (bool, string) {
+		kinds = map[string]int{}
+		err := m.ledger.ScanEvents(ctx, 1, func(e *petitions.Event) error {
+			var d struct{ Session string }
+			if json.Unmarshal(e.Data, &d) == nil && d.Session == s.ID {
+				kinds[e.Kind]++
+			}
+			return nil
+		})
+		return err == nil && kinds[petitions.KindRecordingStarted] == 1 && kinds[petitions.KindRecordingStopped] == 1, fmt.Sprint(kinds, err)
+	})
 	report, err := petitions.VerifyStore(ctx, m.ledger, objectChecker(ctx, m.Objects()))
 	if err != nil || !report.OK() || report.Objects != int64(len(s.Recordings)) {
 		t.Errorf("verify with the recordings: %+v, %v", report, err)
