@@ -254,7 +254,13 @@ func (l *Lifecycle) withAllowed(err error, p *Petition, actor Role) error {
 // deadline (the extended one for handling, once extended). It reports false
 // when no deadline runs in that state or none has been set.
 func (l *Lifecycle) Due(p *Petition) (Deadline, bool) {
-	step, ok := l.Timers[p.State]
+	return runningDeadline(l.Timers, p)
+}
+
+// runningDeadline returns the deadline of the step timers names for p's
+// state: Due's rule, shared with RunningDue.
+func runningDeadline(timers map[State]Step, p *Petition) (Deadline, bool) {
+	step, ok := timers[p.State]
 	if !ok {
 		return Deadline{}, false
 	}

@@ -65,12 +65,10 @@ func MediationLifecycle(days DayCounter, periods map[Step]Period) *Lifecycle {
 			StateAgreementReached, StateAgreementEffective, StateConfirmationApplied, StateConfirmedValid,
 			StateConfirmedInvalid, StatePerforming, StatePerformed, StateBreached, StateFailed,
 			StateTerminatedByParty, StateClosed, StateArchived},
-		Inactive: []State{StateRefused, StateClosed, StateArchived},
-		Timers: map[State]Step{
-			StateAccepted: StepMediation, StateInMediation: StepMediation, StatePerforming: StepPerformance,
-		},
-		Periods: periods,
-		Days:    days,
+		Inactive: mediationInactive(),
+		Timers:   mediationTimers(),
+		Periods:  periods,
+		Days:     days,
 		Transitions: []Transition{
 			{Name: "pick", From: []State{StateApplied, StateMediatorPending}, To: StateMediatorPending,
 				Roles:  []Role{RolePetitioner, RoleProxy, RoleTownship, RoleDispatcher},
@@ -429,4 +427,14 @@ func appendOnce(s []string, v string) []string {
 		return s
 	}
 	return append(s, v)
+}
+
+// mediationInactive returns the states of a mediation in which no work
+// remains.
+func mediationInactive() []State { return []State{StateRefused, StateClosed, StateArchived} }
+
+// mediationTimers returns the step whose deadline runs in each state of a
+// mediation.
+func mediationTimers() map[State]Step {
+	return map[State]Step{StateAccepted: StepMediation, StateInMediation: StepMediation, StatePerforming: StepPerformance}
 }

@@ -59,14 +59,10 @@ func PetitionLifecycle(days DayCounter, periods map[Step]Period) *Lifecycle {
 		States: []State{StateDraft, StateRegistered, StateTransferred, StateNotAccepted, StateDiverted,
 			StateAccepted, StateInProgress, StateReplied, StateReviewRequested, StateReviewAnswered,
 			StateRecheckRequested, StateTerminated, StateClosed, StateWithdrawn, StateArchived},
-		Inactive: []State{StateNotAccepted, StateDiverted, StateTerminated, StateClosed, StateWithdrawn, StateArchived},
-		Timers: map[State]Step{
-			StateRegistered: StepAcceptance, StateTransferred: StepAcceptance,
-			StateAccepted: StepHandling, StateInProgress: StepHandling,
-			StateReviewRequested: StepReview, StateRecheckRequested: StepRecheck,
-		},
-		Periods: periods,
-		Days:    days,
+		Inactive: petitionInactive(),
+		Timers:   petitionTimers(),
+		Periods:  periods,
+		Days:     days,
 		Transitions: []Transition{
 			{Name: "register", From: []State{StateDraft}, To: StateRegistered, Roles: deciders,
 				Guards: []Guard{guardContent}, Effect: effectRegister,
@@ -501,4 +497,20 @@ func effectArchive(p *Petition, in TransitionInput, env Env) error {
 	p.ArchivedAt = env.Now
 	p.Archive = &Archive{DossierNo: in.DossierNo, ArchivedBy: in.ActorID, At: env.Now}
 	return nil
+}
+
+// petitionInactive returns the states of a petition in which no work
+// remains; RunningDue and the stores' worklist columns read it too.
+func petitionInactive() []State {
+	return []State{StateNotAccepted, StateDiverted, StateTerminated, StateClosed, StateWithdrawn, StateArchived}
+}
+
+// petitionTimers returns the step whose deadline runs in each state of a
+// petition.
+func petitionTimers() map[State]Step {
+	return map[State]Step{
+		StateRegistered: StepAcceptance, StateTransferred: StepAcceptance,
+		StateAccepted: StepHandling, StateInProgress: StepHandling,
+		StateReviewRequested: StepReview, StateRecheckRequested: StepRecheck,
+	}
 }

@@ -175,9 +175,13 @@ func (s *Session) Validate() error {
 type SessionFilter struct {
 	Room   string
 	CaseID string
-	Live   bool   // only sessions whose Status is SessionLive
-	After  string // keyset: only ids greater than this one
-	Limit  int    // at most this many; DefaultListLimit when 0, MaxListLimit at most
+	Live   bool // only sessions whose Status is SessionLive
+	// Station, when not "", keeps the sessions of that reception room.
+	Station string
+	// StartFrom and StartTo, when not zero, bound Start: From ≤ start < To.
+	StartFrom, StartTo time.Time
+	After              string // keyset: only ids greater than this one
+	Limit              int    // at most this many; DefaultListLimit when 0, MaxListLimit at most
 }
 
 // ListLimit returns the number of sessions Store.Sessions returns for

@@ -51,9 +51,12 @@ type Store interface {
 	// succeeds — or if p.CaseNo is another case's, and EINVALID if ev is nil
 	// or cannot be sealed.
 	UpdatePetition(ctx context.Context, p *Petition, expectedVersion int64, ev *Event) error
-	// ListPetitions returns at most f.Limit cases that match f, in id order,
-	// starting after f.After; an empty slice when none match. Pass the last
-	// id returned as the next f.After to read the following page.
+	// ListPetitions returns at most f.Limit cases that match f, in f.Sort
+	// order (id order by default), starting after the cursor f.After; an
+	// empty slice when none match. Pass CursorOf(last, f.Sort) — for id
+	// order simply the last id — as the next f.After to read the following
+	// page: no case is returned twice or skipped, ties included. It returns
+	// EINVALID for an unknown sort or a cursor of another sort.
 	ListPetitions(ctx context.Context, f PetitionFilter) ([]*Petition, error)
 
 	// AppendEvent seals ev as the next event of the ledger and of its case
@@ -209,12 +212,39 @@ type Store interface {
 }
 
 // PetitionFilter selects cases for ListPetitions. Zero fields match any case.
+//
+// The worklist fields are matched against the columns the store keeps
+// beside each case (Listing, written with ListingOf in the transaction that
+// writes the case). Units, Scope and Category are exact: a unit is not
+// expanded to its subtree here (the caller does, with UnitTree.Subtree).
 type PetitionFilter struct {
 	LeadUnit string // the case's LeadUnit
 	State    State
 	Kind     Kind
-	After    string // keyset: only ids greater than this one
-	Limit    int    // at most this many; DefaultListLimit when 0, MaxListLimit at most
+
+	Units      []string  // the case names one of these units (Listing.Units or its origin units)
+	Category   string    // the case's Category code
+	Risk       RiskLevel // the case's RiskLevel
+	Active     *bool     // IsActive is *Active
+	Supervised bool      // only cases under an open supervision
+	Repeat     bool      // only cases with a LinkRepeat link
+	DueFrom    time.Time // a deadline runs, ending at or after DueFrom
+	DueBefore  time.Time // a deadline runs, ending before DueBefore (RunningDue)
+	// ReceivedFrom and ReceivedTo bound ReceivedAt: From ≤ received < To.
+	ReceivedFrom, ReceivedTo time.Time
+	// Scope, when not nil, keeps the cases in the access scope, as
+	// Scope.Matches would (a Scope with no field set matches nothing).
+	Scope *Scope
+
+	// Sort is one of Sorts: SortID ("" too), SortDue, SortReceived,
+	// SortRisk, SortSupervised; an unknown sort is EINVALID.
+	Sort string
+	// After is the keyset cursor: "" for the first page, then CursorOf the
+	// last case of the previous page for the same Sort. For SortID a plain
+	// case id is a cursor (only ids greater than it). A cursor that does
+	// not parse for Sort is EINVALID (ParseCursor).
+	After string
+	Limit int // at most this many; DefaultListLimit when 0, MaxListLimit at most
 }
 
 // Limits of ListPetitions.

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"cmp"
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -52,6 +55,7 @@ func (api *API) routes(r chi.Router) {
 		r.Post("/{id}/summons", api.summon)
 		r.Post("/{id}/summons/{n}/reports", api.reportIn)
 	})
+	r.Get("/sessions/today", api.sessionsToday)
 	r.Get("/sessions/{id}", api.readSession)
 	r.Post("/sessions/{id}/link", api.linkSession)
 	r.Get("/sessions/{id}/manifest", api.manifest)
@@ -128,6 +132,27 @@ func listFilter(r *http.Request) (casework.ListFilter, error) {
 	}
 	if f.Kind != "" && f.Kind != petitions.KindPetition && f.Kind != petitions.KindMediation {
 		fields["kind"] = "must be petition or mediation"
+	}
+	f.View, f.Category, f.Unit, f.Sort = q.Get("view"), q.Get("category"), q.Get("unit"), q.Get("sort")
+	f.Risk = petitions.RiskLevel(q.Get("risk"))
+	if f.View != "" && !slices.Contains(casework.Views(), f.View) {
+		fields["view"] = "must be one of " + strings.Join(casework.Views(), ", ")
+	}
+	if f.Sort != "" && !slices.Contains(petitions.Sorts(), f.Sort) {
+		fields["sort"] = "must be one of " + strings.Join(petitions.Sorts(), ", ")
+	}
+	switch f.Risk {
+	case "", petitions.RiskGreen, petitions.RiskYellow, petitions.RiskRed:
+	default:
+		fields["risk"] = "must be green, yellow or red"
+	}
+	if len(f.Category) > 64 {
+		fields["category"] = "must be a category code"
+	}
+	if f.After != "" {
+		if _, err := petitions.ParseCursor(cmp.Or(f.Sort, casework.ViewSort(f.View)), f.After); err != nil {
+			fields["after"] = "is not the next of a page of this view and sort"
+		}
 	}
 	if len(fields) > 0 {
 		return f, &petitions.Error{Code: petitions.EINVALID, Message: "The query is not valid.", Fields: fields}
@@ -439,4 +464,13 @@ func (at *attachment) Write(p []byte) (int, error) {
 		at.w.WriteHeader(http.StatusOK)
 	}
 	return at.w.Write(p)
+}
+
+func (api *API) sessionsToday(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	ss, err := api.Cases.SessionsToday(r.Context(), a, r.URL.Query().Get("unit"))
+	api.respond(w, r, http.StatusOK, map[string]any{"sessions": ss}, err)
 }

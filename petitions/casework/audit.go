@@ -148,19 +148,19 @@ func (s *Service) Export(ctx context.Context, a petitions.Actor, f ListFilter, w
 	}
 	enc := json.NewEncoder(w)
 	n := 0
-	sf := petitions.PetitionFilter{LeadUnit: f.LeadUnit, State: f.State, Kind: f.Kind, Limit: petitions.MaxListLimit}
-	now := s.now()
+	sf, err := storeFilter(f, petitions.ListScope(a, tree), tree, s.now())
+	if err != nil {
+		return 0, err
+	}
+	sf.After, sf.Limit = "", petitions.MaxListLimit
 	for {
 		batch, err := s.store.ListPetitions(ctx, sf)
 		if err != nil {
 			return n, err
 		}
 		for _, p := range batch {
-			sf.After = p.ID
+			sf.After = petitions.CursorOf(p, sf.Sort)
 			if !petitions.Decide(a, petitions.ActReadCase, p, tree).Allowed {
-				continue
-			}
-			if f.Overdue && !s.lcs[p.Kind].Overdue(p, now) {
 				continue
 			}
 			if err := enc.Encode(petitions.Redacted(p)); err != nil {

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"hearingroom/petitions"
@@ -86,8 +87,93 @@ type ListFilter struct {
 	Kind     petitions.Kind
 	LeadUnit string
 	Overdue  bool // only cases overdue now
-	After    string
-	Limit    int
+	// View names a worklist (Views): overdue, due_this_week, supervised,
+	// red, repeat; "" lists every case.
+	View     string
+	Category string
+	Risk     petitions.RiskLevel
+	// Unit keeps the cases that name a unit of its subtree (lead, co-,
+	// assigned, summoned, station or village unit).
+	Unit string
+	// Sort is one of petitions.Sorts; "" takes the view's own order (due
+	// for overdue, due_this_week; supervised for supervised; id otherwise).
+	Sort  string
+	After string // the Next of the previous page, for the same Sort and View
+	Limit int
+}
+
+// Worklists (ListFilter.View).
+const (
+	ViewOverdue     = "overdue"       // active, the running deadline passed; by due
+	ViewDueThisWeek = "due_this_week" // active, due within 7 days and not yet overdue; by due
+	ViewSupervised  = "supervised"    // active, supervised first, then by due
+	ViewRed         = "red"           // active, risk red
+	ViewRepeat      = "repeat"        // linked as a repeat petition (重复访)
+)
+
+// Views lists the worklists ListFilter.View knows.
+func Views() []string {
+	return []string{ViewOverdue, ViewDueThisWeek, ViewSupervised, ViewRed, ViewRepeat}
+}
+
+// ViewSort returns the order of a view when ListFilter.Sort is "": due for
+// overdue and due_this_week, supervised for supervised, id otherwise.
+func ViewSort(view string) string {
+	switch view {
+	case ViewOverdue, ViewDueThisWeek:
+		return petitions.SortDue
+	case ViewSupervised:
+		return petitions.SortSupervised
+	}
+	return petitions.SortID
+}
+
+// storeFilter turns f into the store's filter at now, for the actor's
+// scope; an unknown view, sort or unit is EINVALID.
+func storeFilter(f ListFilter, scope petitions.Scope, tree *petitions.UnitTree, now time.Time) (petitions.PetitionFilter, error) {
+	sf := petitions.PetitionFilter{LeadUnit: f.LeadUnit, State: f.State, Kind: f.Kind, Category: f.Category,
+		Risk: f.Risk, Scope: &scope, Sort: f.Sort, After: f.After, Limit: f.Limit}
+	active := true
+	// overdue at now ⇔ due ≤ now; due is in whole microseconds.
+	overdue := now.Truncate(time.Microsecond).Add(time.Microsecond)
+	bad := func(field, msg string) error {
+		e := petitions.Errorf(petitions.EINVALID, "The list query is not valid.")
+		e.Fields = map[string]string{field: msg}
+		return e
+	}
+	if f.Overdue {
+		sf.Active, sf.DueBefore = &active, overdue
+	}
+	switch f.View {
+	case "":
+	case ViewOverdue:
+		sf.Active, sf.DueBefore = &active, overdue
+	case ViewDueThisWeek:
+		sf.Active, sf.DueFrom, sf.DueBefore = &active, overdue, now.AddDate(0, 0, 7)
+	case ViewSupervised:
+		sf.Active = &active
+	case ViewRed:
+		sf.Active, sf.Risk = &active, petitions.RiskRed
+		if f.Risk != "" && f.Risk != petitions.RiskRed {
+			return sf, bad("risk", "the red worklist holds red cases only")
+		}
+	case ViewRepeat:
+		sf.Repeat = true
+	default:
+		return sf, bad("view", "must be one of "+strings.Join(Views(), ", "))
+	}
+	if sf.Sort == "" {
+		sf.Sort = ViewSort(f.View)
+	}
+	if !slices.Contains(petitions.Sorts(), sf.Sort) {
+		return sf, bad("sort", "must be one of "+strings.Join(petitions.Sorts(), ", "))
+	}
+	if f.Unit != "" {
+		if sf.Units = tree.Subtree(f.Unit); sf.Units == nil {
+			return sf, bad("unit", "is not a unit of the tree")
+		}
+	}
+	return sf, nil
 }
 
 // CaseSummary is a line of a case list: what a worklist shows, without the
@@ -122,9 +208,12 @@ type CasePage struct {
 	Next  string        `json:"next,omitempty"`
 }
 
-// List returns the cases a may read that f selects, in id order, a page at
-// a time. The store is read in pages narrowed by f; each case is kept if it
-// is in a's scope (ListScope) and Decide lets a read it.
+// List returns the cases a may read that f selects, in f's order, a page
+// at a time. The store applies f and a's scope (ListScope) in SQL; each
+// case it returns is then kept only if Decide lets a read it (recusal and
+// accusation bars, which the store cannot see), so the store is read until
+// the page is full or the list ends. It returns EINVALID (per field) for an
+// unknown view, sort or unit, or a cursor of another sort.
 func (s *Service) List(ctx context.Context, a petitions.Actor, f ListFilter) (*CasePage, error) {
 	tree, err := s.Tree(ctx)
 	if err != nil {
@@ -133,11 +222,13 @@ func (s *Service) List(ctx context.Context, a petitions.Actor, f ListFilter) (*C
 	if err := petitions.Decide(a, petitions.ActListCases, nil, tree).Err(); err != nil {
 		return nil, err
 	}
-	sf := petitions.PetitionFilter{LeadUnit: f.LeadUnit, State: f.State, Kind: f.Kind, After: f.After, Limit: f.Limit}
+	now := s.now()
+	sf, err := storeFilter(f, petitions.ListScope(a, tree), tree, now)
+	if err != nil {
+		return nil, err
+	}
 	want := sf.ListLimit()
 	sf.Limit = petitions.MaxListLimit
-	scope := petitions.ListScope(a, tree)
-	now := s.now()
 	page := &CasePage{Cases: []CaseSummary{}}
 	for {
 		batch, err := s.store.ListPetitions(ctx, sf)
@@ -145,17 +236,13 @@ func (s *Service) List(ctx context.Context, a petitions.Actor, f ListFilter) (*C
 			return nil, err
 		}
 		for _, p := range batch {
-			sf.After = p.ID
-			if !scope.Matches(p, tree) || !petitions.Decide(a, petitions.ActReadCase, p, tree).Allowed {
+			sf.After = petitions.CursorOf(p, sf.Sort)
+			if !petitions.Decide(a, petitions.ActReadCase, p, tree).Allowed {
 				continue
 			}
-			sum := s.summary(p, now)
-			if f.Overdue && !sum.Overdue {
-				continue
-			}
-			page.Cases = append(page.Cases, sum)
+			page.Cases = append(page.Cases, s.summary(p, now))
 			if len(page.Cases) == want {
-				page.Next = p.ID
+				page.Next = sf.After
 				return page, nil
 			}
 		}

@@ -81,6 +81,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return internal(err, "migration %s", m.name)
 			}
+			if m.name == worklistMigration {
+				if err := backfillWorklists(ctx, tx); err != nil {
+					return internal(err, "migration %s: backfill", m.name)
+				}
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, m.name); err != nil {
 				return internal(err, "record migration %s", m.name)
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,6 +36,9 @@ func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *pet
 		}
 		if err != nil {
 			return internal(err, "case %s: insert", c.ID)
+		}
+		if err := writeListing(ctx, tx, c); err != nil {
+			return err
 		}
 		e = *ev
 		e.CaseID = c.ID
@@ -90,6 +92,9 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 		}
 		if err != nil {
 			return internal(err, "case %s: update", c.ID)
+		}
+		if err := writeListing(ctx, tx, c); err != nil {
+			return err
 		}
 		e = *ev
 		e.CaseID = c.ID
@@ -149,44 +154,4 @@ func scanPetition(row pgx.Row) (*petitions.Petition, error) {
 	}
 	p.Version = version
 	return p, nil
-}
-
-// ListPetitions returns a page of cases; see petitions.Store.
-func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		col, val string
-	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)}} {
-		if c.val != "" {
-			args = append(args, c.val)
-			where = append(where, fmt.Sprintf("%s = $%d", c.col, len(args)))
-		}
-	}
-	if f.After != "" {
-		args = append(args, f.After)
-		where = append(where, fmt.Sprintf("id > $%d", len(args)))
-	}
-	q := `SELECT version, doc FROM petitions`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, f.ListLimit())
-	q += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
-	var list []*petitions.Petition
-	err := db.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Petition, error) { return scanPetition(r) })
-		return err
-	})
-	if err != nil {
-		return nil, internal(err, "list cases")
-	}
-	if list == nil {
-		list = []*petitions.Petition{}
-	}
-	return list, nil
 }

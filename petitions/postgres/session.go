@@ -110,6 +110,15 @@ func (db *DB) Sessions(ctx context.Context, f petitions.SessionFilter) ([]*petit
 	if f.Live {
 		add("status = $%d", string(petitions.SessionLive))
 	}
+	if f.Station != "" {
+		add("station = $%d", f.Station)
+	}
+	if !f.StartFrom.IsZero() {
+		add("start_at >= $%d", f.StartFrom)
+	}
+	if !f.StartTo.IsZero() {
+		add("start_at < $%d", f.StartTo)
+	}
 	if f.After != "" {
 		add("id > $%d", f.After)
 	}

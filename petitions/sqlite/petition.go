@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"hearingroom/petitions"
 )
@@ -34,6 +33,9 @@ func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *pet
 		}
 		if err != nil {
 			return internal(err, "case %s: insert", c.ID)
+		}
+		if err := writeListing(ctx, tx, c); err != nil {
+			return err
 		}
 		return appendEvent(ctx, tx, &e)
 	})
@@ -81,6 +83,9 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 		if err != nil {
 			return internal(err, "case %s: update", c.ID)
 		}
+		if err := writeListing(ctx, tx, c); err != nil {
+			return err
+		}
 		return appendEvent(ctx, tx, &e)
 	})
 	if err != nil {
@@ -127,45 +132,4 @@ func scanPetition(row interface{ Scan(...any) error }) (*petitions.Petition, err
 	}
 	p.Version = version
 	return p, nil
-}
-
-// ListPetitions returns a page of cases; see petitions.Store.
-func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		col, val string
-	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)}} {
-		if c.val != "" {
-			where = append(where, c.col+" = ?")
-			args = append(args, c.val)
-		}
-	}
-	if f.After != "" {
-		where = append(where, "id > ?")
-		args = append(args, f.After)
-	}
-	q := `SELECT version, doc FROM petitions`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id LIMIT ?`
-	args = append(args, f.ListLimit())
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, internal(err, "list cases")
-	}
-	defer rows.Close()
-	list := []*petitions.Petition{}
-	for rows.Next() {
-		p, err := scanPetition(rows)
-		if err != nil {
-			return nil, internal(err, "list cases")
-		}
-		list = append(list, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, internal(err, "list cases")
-	}
-	return list, nil
 }

@@ -95,6 +95,15 @@ func (db *DB) Sessions(ctx context.Context, f petitions.SessionFilter) ([]*petit
 	if f.Live {
 		where, args = append(where, "status = ?"), append(args, string(petitions.SessionLive))
 	}
+	if f.Station != "" {
+		where, args = append(where, "station = ?"), append(args, f.Station)
+	}
+	if !f.StartFrom.IsZero() {
+		where, args = append(where, "start_at >= ?"), append(args, f.StartFrom.UnixMicro())
+	}
+	if !f.StartTo.IsZero() {
+		where, args = append(where, "start_at < ?"), append(args, f.StartTo.UnixMicro())
+	}
 	if f.After != "" {
 		where, args = append(where, "id > ?"), append(args, f.After)
 	}

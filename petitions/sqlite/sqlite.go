@@ -145,6 +145,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
+			if m.name == worklistMigration {
+				if err := backfillWorklists(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, m.name, db.now().UnixMicro())
 			done = true
 			return err

@@ -1,0 +1,197 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearingroom/petitions"
+)
+
+// worklistMigration is the migration that adds the worklist columns;
+// Migrate backfills them (backfillWorklists) in its transaction.
+const worklistMigration = "0006_worklists.sql"
+
+// writeListing stores the worklist columns and side tables of case p
+// (petitions.ListingOf), resolving its origin units against the stations and
+// units tables as they stand: a case is always written after its station
+// and units exist.
+func writeListing(ctx context.Context, tx pgx.Tx, p *petitions.Petition) error {
+	l := petitions.ListingOf(p)
+	var due any
+	if !l.DueAt.IsZero() {
+		due = l.DueAt
+	}
+	// One round trip: both side tables cleared, then the columns and the
+	// side tables written, the origin units resolved in SQL.
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM petition_units WHERE petition_id = $1`, p.ID)
+	b.Queue(`DELETE FROM petition_persons WHERE petition_id = $1`, p.ID)
+	b.Queue(`WITH upd AS (
+			UPDATE petitions SET due_at = $2, due_key = $3, active = $4, supervised = $5, risk = $6,
+				risk_rank = $7, category = $8, received_at = $9, repeat = $10, owner = $11, filed_by = $12
+			WHERE id = $1
+		), ins_u AS (
+			INSERT INTO petition_units (petition_id, unit)
+			SELECT $1, u FROM (
+				SELECT unnest($13::text[]) AS u
+				UNION SELECT unit FROM stations WHERE id = $14 AND $14 <> ''
+				UNION (SELECT id FROM units WHERE $15 <> '' AND (id = $15 OR code = $15 OR name = $15)
+					ORDER BY id <> $15, code <> $15, id LIMIT 1)
+			) AS named WHERE u <> ''
+		)
+		INSERT INTO petition_persons (petition_id, person) SELECT $1, unnest($16::text[])`,
+		p.ID, due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category,
+		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return internal(err, "case %s: worklist columns", p.ID)
+	}
+	return nil
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
+
+// backfillWorklists writes the worklist columns of every stored case, a
+// batch at a time in id order, within the migration's transaction.
+func backfillWorklists(ctx context.Context, tx pgx.Tx) error {
+	after := ""
+	for {
+		rows, err := tx.Query(ctx, `SELECT version, doc FROM petitions WHERE id > $1 ORDER BY id LIMIT 500`, after)
+		if err != nil {
+			return err
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Petition, error) { return scanPetition(r) })
+		if err != nil {
+			return err
+		}
+		for _, p := range batch {
+			if err := writeListing(ctx, tx, p); err != nil {
+				return err
+			}
+			after = p.ID
+		}
+		if len(batch) < 500 {
+			return nil
+		}
+	}
+}
+
+// sortSQL is how one sort orders the petitions table: its key expressions
+// (the cursor's keys, in order) and whether it runs descending. Each has
+// an index of the same expressions followed by id.
+var sortSQL = map[string]struct {
+	keys []string
+	desc bool
+}{
+	petitions.SortID:         {},
+	petitions.SortDue:        {keys: []string{"due_key"}},
+	petitions.SortReceived:   {keys: []string{"received_at"}, desc: true},
+	petitions.SortRisk:       {keys: []string{"risk_rank"}},
+	petitions.SortSupervised: {keys: []string{"(CASE WHEN supervised THEN 0 ELSE 1 END)", "due_key"}},
+}
+
+// ListPetitions returns a page of cases; see petitions.Store.
+func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
+	cur, err := petitions.ParseCursor(f.Sort, f.After)
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	for _, c := range []struct {
+		col, val string
+	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)},
+		{"category", f.Category}, {"risk", string(f.Risk)}} {
+		if c.val != "" {
+			where = append(where, c.col+" = "+arg(c.val))
+		}
+	}
+	if len(f.Units) > 0 {
+		where = append(where, "id IN (SELECT petition_id FROM petition_units WHERE unit = ANY("+arg(f.Units)+"))")
+	}
+	if f.Active != nil {
+		where = append(where, "active = "+arg(*f.Active))
+	}
+	if f.Supervised {
+		where = append(where, "supervised")
+	}
+	if f.Repeat {
+		where = append(where, "repeat")
+	}
+	for _, c := range []struct {
+		cond string
+		val  any
+		set  bool
+	}{
+		{"due_at >= ", f.DueFrom, !f.DueFrom.IsZero()},
+		{"due_at < ", f.DueBefore, !f.DueBefore.IsZero()},
+		{"received_at >= ", f.ReceivedFrom.UnixMicro(), !f.ReceivedFrom.IsZero()},
+		{"received_at < ", f.ReceivedTo.UnixMicro(), !f.ReceivedTo.IsZero()},
+	} {
+		if c.set {
+			where = append(where, c.cond+arg(c.val))
+		}
+	}
+	if s := f.Scope; s != nil && !s.AllUnits {
+		var or []string
+		if len(s.Units) > 0 {
+			or = append(or, "id IN (SELECT petition_id FROM petition_units WHERE unit = ANY("+arg(s.Units)+"))")
+		}
+		if s.OwnerID != "" {
+			or = append(or, "owner = "+arg(s.OwnerID))
+		}
+		if s.FiledBy != "" {
+			or = append(or, "filed_by = "+arg(s.FiledBy))
+		}
+		if s.PersonID != "" {
+			or = append(or, "id IN (SELECT petition_id FROM petition_persons WHERE person = "+arg(s.PersonID)+")")
+		}
+		if len(or) == 0 {
+			or = []string{"false"}
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	sort := sortSQL[cur.Sort]
+	cols := append(append([]string{}, sort.keys...), "id")
+	op, dir := ">", ""
+	if sort.desc {
+		op, dir = "<", " DESC"
+	}
+	if cur.ID != "" {
+		ph := make([]string, 0, len(cols))
+		for _, k := range cur.Keys {
+			ph = append(ph, arg(k))
+		}
+		ph = append(ph, arg(cur.ID))
+		where = append(where, "("+strings.Join(cols, ", ")+") "+op+" ("+strings.Join(ph, ", ")+")")
+	}
+	q := `SELECT version, doc FROM petitions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY ` + strings.Join(cols, dir+", ") + dir + ` LIMIT ` + arg(f.ListLimit())
+	var list []*petitions.Petition
+	err = db.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		list, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Petition, error) { return scanPetition(r) })
+		return err
+	})
+	if err != nil {
+		return nil, internal(err, "list cases")
+	}
+	if list == nil {
+		list = []*petitions.Petition{}
+	}
+	return list, nil
+}

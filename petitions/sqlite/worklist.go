@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"hearingroom/petitions"
+)
+
+// worklistMigration is the migration that adds the worklist columns;
+// Migrate backfills them (backfillWorklists) in its transaction.
+const worklistMigration = "0006_worklists.sql"
+
+// writeListing stores the worklist columns and side tables of case p
+// (petitions.ListingOf), resolving its origin units against the stations and
+// units tables as they stand: a case is always written after its station
+// and units exist.
+func writeListing(ctx context.Context, tx *sql.Tx, p *petitions.Petition) error {
+	l := petitions.ListingOf(p)
+	units := l.Units
+	if l.Station != "" {
+		var u string
+		err := tx.QueryRowContext(ctx, `SELECT unit FROM stations WHERE id = ?`, l.Station).Scan(&u)
+		if err != nil && err != sql.ErrNoRows {
+			return internal(err, "case %s: station unit", p.ID)
+		}
+		units = append(units, u)
+	}
+	if l.Village != "" {
+		var u string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE id = ?1 OR code = ?1 OR name = ?1
+			ORDER BY id <> ?1, code <> ?1, id LIMIT 1`, l.Village).Scan(&u)
+		if err != nil && err != sql.ErrNoRows {
+			return internal(err, "case %s: village unit", p.ID)
+		}
+		units = append(units, u)
+	}
+	var due any
+	if !l.DueAt.IsZero() {
+		due = l.DueAt.UnixMicro()
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE petitions SET due_at = ?, due_key = ?, active = ?, supervised = ?,
+		risk = ?, risk_rank = ?, category = ?, received_at = ?, repeat = ?, owner = ?, filed_by = ? WHERE id = ?`,
+		due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category, l.ReceivedAt.UnixMicro(),
+		l.Repeat, l.Owner, l.FiledBy, p.ID)
+	if err != nil {
+		return internal(err, "case %s: worklist columns", p.ID)
+	}
+	for _, side := range []struct {
+		table, col string
+		vals       []string
+	}{{"petition_units", "unit", units}, {"petition_persons", "person", l.Persons}} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+side.table+` WHERE petition_id = ?`, p.ID); err != nil {
+			return internal(err, "case %s: %s", p.ID, side.table)
+		}
+		for _, v := range side.vals {
+			if v == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO `+side.table+` (petition_id, `+side.col+`) VALUES (?, ?)`,
+				p.ID, v); err != nil {
+				return internal(err, "case %s: %s", p.ID, side.table)
+			}
+		}
+	}
+	return nil
+}
+
+// backfillWorklists writes the worklist columns of every stored case, a
+// batch at a time in id order, within the migration's transaction.
+func backfillWorklists(ctx context.Context, tx *sql.Tx) error {
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT version, doc FROM petitions WHERE id > ? ORDER BY id LIMIT 500`, after)
+		if err != nil {
+			return err
+		}
+		var batch []*petitions.Petition
+		for rows.Next() {
+			p, err := scanPetition(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range batch {
+			if err := writeListing(ctx, tx, p); err != nil {
+				return err
+			}
+			after = p.ID
+		}
+		if len(batch) < 500 {
+			return nil
+		}
+	}
+}
+
+// sortSQL is how one sort orders the petitions table: its key expressions
+// (the cursor's keys, in order) and whether it runs descending. Each has
+// an index of the same expressions followed by id.
+var sortSQL = map[string]struct {
+	keys []string
+	desc bool
+}{
+	petitions.SortID:         {},
+	petitions.SortDue:        {keys: []string{"due_key"}},
+	petitions.SortReceived:   {keys: []string{"received_at"}, desc: true},
+	petitions.SortRisk:       {keys: []string{"risk_rank"}},
+	petitions.SortSupervised: {keys: []string{"(1 - supervised)", "due_key"}},
+}
+
+// ListPetitions returns a page of cases; see petitions.Store.
+func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]*petitions.Petition, error) {
+	cur, err := petitions.ParseCursor(f.Sort, f.After)
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, vs ...any) { where, args = append(where, cond), append(args, vs...) }
+	in := func(vals []string) (string, []any) {
+		vs := make([]any, len(vals))
+		for i, v := range vals {
+			vs[i] = v
+		}
+		return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")", vs
+	}
+	for _, c := range []struct {
+		col, val string
+	}{{"lead_unit", f.LeadUnit}, {"state", string(f.State)}, {"kind", string(f.Kind)},
+		{"category", f.Category}, {"risk", string(f.Risk)}} {
+		if c.val != "" {
+			add(c.col+" = ?", c.val)
+		}
+	}
+	if len(f.Units) > 0 {
+		list, vs := in(f.Units)
+		add("id IN (SELECT petition_id FROM petition_units WHERE unit IN "+list+")", vs...)
+	}
+	if f.Active != nil {
+		add("active = ?", *f.Active)
+	}
+	if f.Supervised {
+		add("supervised = 1")
+	}
+	if f.Repeat {
+		add("repeat = 1")
+	}
+	if !f.DueFrom.IsZero() {
+		add("due_at >= ?", f.DueFrom.UnixMicro())
+	}
+	if !f.DueBefore.IsZero() {
+		add("due_at < ?", f.DueBefore.UnixMicro())
+	}
+	if !f.ReceivedFrom.IsZero() {
+		add("received_at >= ?", f.ReceivedFrom.UnixMicro())
+	}
+	if !f.ReceivedTo.IsZero() {
+		add("received_at < ?", f.ReceivedTo.UnixMicro())
+	}
+	if s := f.Scope; s != nil && !s.AllUnits {
+		var or []string
+		if len(s.Units) > 0 {
+			list, vs := in(s.Units)
+			or, args = append(or, "id IN (SELECT petition_id FROM petition_units WHERE unit IN "+list+")"), append(args, vs...)
+		}
+		if s.OwnerID != "" {
+			or, args = append(or, "owner = ?"), append(args, s.OwnerID)
+		}
+		if s.FiledBy != "" {
+			or, args = append(or, "filed_by = ?"), append(args, s.FiledBy)
+		}
+		if s.PersonID != "" {
+			or, args = append(or, "id IN (SELECT petition_id FROM petition_persons WHERE person = ?)"), append(args, s.PersonID)
+		}
+		if len(or) == 0 {
+			or = []string{"0"}
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	sort := sortSQL[cur.Sort]
+	cols := append(append([]string{}, sort.keys...), "id")
+	op, dir := ">", ""
+	if sort.desc {
+		op, dir = "<", " DESC"
+	}
+	if cur.ID != "" {
+		vs := make([]any, 0, len(cols))
+		for _, k := range cur.Keys {
+			vs = append(vs, k)
+		}
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+		add("("+strings.Join(cols, ", ")+") "+op+" ("+ph+")", append(vs, cur.ID)...)
+	}
+	q := `SELECT version, doc FROM petitions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY ` + strings.Join(cols, dir+", ") + dir + ` LIMIT ?`
+	args = append(args, f.ListLimit())
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, internal(err, "list cases")
+	}
+	defer rows.Close()
+	list := []*petitions.Petition{}
+	for rows.Next() {
+		p, err := scanPetition(rows)
+		if err != nil {
+			return nil, internal(err, "list cases")
+		}
+		list = append(list, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "list cases")
+	}
+	return list, nil
+}
