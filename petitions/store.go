@@ -75,6 +75,17 @@ type Store interface {
 	// stops and returns that error unchanged.
 	ScanEvents(ctx context.Context, fromSeq int64, fn func(*Event) error) error
 
+	// SaveFacts stores the statistics facts of case f.CaseID (stats.FactsOf),
+	// replacing those stored unless they are of a newer case version, and
+	// resolves f's station and village to units as the worklists do. It
+	// returns ENOTFOUND if the case does not exist.
+	SaveFacts(ctx context.Context, f *CaseFacts) error
+	// AggregateFacts sums the stored facts of the registered cases q
+	// selects, per group of q.GroupBy (the key "" for GroupNone), exactly
+	// as stats.AddFacts would; groups without a case are absent. It returns
+	// EINVALID for an unknown grouping.
+	AggregateFacts(ctx context.Context, q FactsQuery) (map[string]*FactsTotals, error)
+
 	// SaveSession stores s, inserting it or replacing the stored session
 	// s.ID. It never unlinks: if the stored session belongs to a case and
 	// s.CaseID is "", the stored case is kept and s.CaseID set to it. It

@@ -211,6 +211,7 @@ func (s *Service) Register(ctx context.Context, a petitions.Actor, p *petitions.
 	if err != nil {
 		return nil, err
 	}
+	s.refreshFacts(ctx, c)
 	return s.view(a, c, tree, false), nil
 }
 

@@ -173,6 +173,7 @@ func (s *Service) overlay(ctx context.Context, a petitions.Actor, id string, act
 	if err := s.store.UpdatePetition(ctx, p, stored, ev); err != nil {
 		return nil, err
 	}
+	s.refreshFacts(ctx, p)
 	return s.view(a, p, tree, petitions.Decide(a, petitions.ActReadCase, p, tree).Redact), nil
 }
 

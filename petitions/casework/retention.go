@@ -122,6 +122,7 @@ func (s *Service) holdChange(ctx context.Context, a petitions.Actor, id string, 
 	if err := s.store.UpdatePetition(ctx, p, stored, ev); err != nil {
 		return nil, err
 	}
+	s.refreshFacts(ctx, p)
 	return s.view(a, p, tree, petitions.Decide(a, petitions.ActReadCase, p, tree).Redact), nil
 }
 

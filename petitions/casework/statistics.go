@@ -2,7 +2,6 @@ package casework
 
 import (
 	"context"
-	"iter"
 	"slices"
 
 	"hearingroom/petitions"
@@ -35,14 +34,17 @@ func mayReadStatistics(a petitions.Actor, unit string, tree *petitions.UnitTree)
 	})
 }
 
-// Statistics returns the oversight statistics of q (stats.Compute) over the
-// cases of the ledger, computed from their histories, with q.Now set to the
-// service's clock. The figures aggregate every case of the unit, whoever
-// reads them: access is decided for the unit, not case by case. It returns
-// EINVALID for a bad period or an unknown unit, EFORBIDDEN for a caller who
-// may not read that unit's statistics. The read is logged as a ledger-level
-// "read" event {what: "statistics", unit, from, to}; a read that cannot be
-// logged is refused.
+// Statistics returns the oversight statistics of q over the cases of the
+// ledger, with q.Now set to the service's clock: the figures of
+// stats.Compute, summed by the store over the facts it keeps of each case
+// (Store.AggregateFacts: one query for the unit, one per breakdown — the
+// townships and departments, the mediators, the 包案 leaders) instead of a
+// replay of every history. The figures aggregate every case of the unit,
+// whoever reads them: access is decided for the unit, not case by case. It
+// returns EINVALID for a bad period or an unknown unit, EFORBIDDEN for a
+// caller who may not read that unit's statistics. The read is logged as a
+// ledger-level "read" event {what: "statistics", unit, from, to}; a read
+// that cannot be logged is refused.
 func (s *Service) Statistics(ctx context.Context, a petitions.Actor, q stats.Query) (*stats.Report, error) {
 	q.Now = s.now()
 	if err := q.Validate(); err != nil {
@@ -62,44 +64,33 @@ func (s *Service) Statistics(ctx context.Context, a petitions.Actor, q stats.Que
 		From: Day(q.From), To: Day(q.To.Add(-1))}); err != nil {
 		return nil, err
 	}
-	var readErr error
-	rep, err := stats.Compute(q, tree, s.casesWithHistory(ctx, &readErr), s.lcs)
-	if readErr != nil {
-		return nil, readErr
+	sums := map[string]map[string]*petitions.FactsTotals{}
+	for _, g := range []string{petitions.GroupNone, petitions.GroupUnit, petitions.GroupMediator, petitions.GroupOwner} {
+		if sums[g], err = s.store.AggregateFacts(ctx, stats.FactsQuery(q, tree, g)); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	total := sums[petitions.GroupNone][""]
+	if total == nil {
+		total = petitions.NewFactsTotals()
 	}
+	byUnit := sums[petitions.GroupUnit]
+	for _, u := range stats.BreakdownUnits(tree, q.Unit) {
+		if byUnit[u] == nil {
+			byUnit[u] = petitions.NewFactsTotals()
+		}
+	}
+	rep := stats.Assemble(q, total, byUnit, sums[petitions.GroupMediator], sums[petitions.GroupOwner])
 	return &rep, nil
 }
 
-// casesWithHistory streams every case of the ledger with its history, a
-// page of cases at a time; the first error reading the store ends the
-// stream and is left in *errp.
-func (s *Service) casesWithHistory(ctx context.Context, errp *error) iter.Seq2[*petitions.Petition, []*petitions.Event] {
-	return func(yield func(*petitions.Petition, []*petitions.Event) bool) {
-		f := petitions.PetitionFilter{Limit: petitions.MaxListLimit}
-		for {
-			page, err := s.store.ListPetitions(ctx, f)
-			if err != nil {
-				*errp = err
-				return
-			}
-			for _, p := range page {
-				f.After = p.ID
-				evs, err := s.store.Events(ctx, p.ID)
-				if err != nil {
-					*errp = err
-					return
-				}
-				if !yield(p, evs) {
-					return
-				}
-			}
-			if len(page) < f.Limit {
-				return
-			}
-		}
+// refreshFacts recomputes the statistics facts of case p from its stored
+// history and saves them, after a change of p the store committed. A
+// failure is logged, not returned: the change stands, and the case's
+// facts lag until its next change or stats.Backfill.
+func (s *Service) refreshFacts(ctx context.Context, p *petitions.Petition) {
+	if err := stats.SaveFactsOf(context.WithoutCancel(ctx), s.store, p, s.lcs); err != nil {
+		s.log.ErrorContext(ctx, "statistics facts not saved", "case", p.ID, "version", p.Version, "err", err)
 	}
 }
 

@@ -66,6 +66,7 @@ func (s *Service) Transition(ctx context.Context, a petitions.Actor, id string, 
 		}
 		return nil, err
 	}
+	s.refreshFacts(ctx, p)
 	return s.view(a, p, tree, petitions.Decide(a, petitions.ActReadCase, p, tree).Redact), nil
 }
 
@@ -228,7 +229,9 @@ func (s *Service) List(ctx context.Context, a petitions.Actor, f ListFilter) (*C
 		return nil, err
 	}
 	want := sf.ListLimit()
-	sf.Limit = petitions.MaxListLimit
+	// A page's worth first: Decide seldom refuses a case in scope, and
+	// every case read is decoded. After a refusal, larger batches.
+	sf.Limit = want
 	page := &CasePage{Cases: []CaseSummary{}}
 	for {
 		batch, err := s.store.ListPetitions(ctx, sf)
@@ -249,6 +252,7 @@ func (s *Service) List(ctx context.Context, a petitions.Actor, f ListFilter) (*C
 		if len(batch) < sf.Limit {
 			return page, nil
 		}
+		sf.Limit = min(2*sf.Limit, petitions.MaxListLimit)
 	}
 }
 

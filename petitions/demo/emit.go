@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/stats"
 )
 
 // Emitter receives the generated ledger; petitions.Store satisfies it.
@@ -102,9 +103,19 @@ func (c *counter) SaveSession(ctx context.Context, s *petitions.Session) error {
 
 // Load writes the demo unit tree, stations, accounts, the reception
 // schedule of the month of cfg.To and the next, and cfg.Cases generated
-// cases into store, and returns what it wrote.
+// cases into store, with the statistics facts of each (stats.Backfill),
+// and returns what it wrote.
 func Load(ctx context.Context, store petitions.Store, cfg Config) (Summary, error) {
-	return generate(ctx, cfg, store)
+	sum, err := generate(ctx, cfg, store)
+	if err != nil {
+		return sum, err
+	}
+	cal := petitions.DefaultCalendar()
+	_, err = stats.Backfill(ctx, store, map[petitions.Kind]*petitions.Lifecycle{
+		petitions.KindPetition:  petitions.PetitionLifecycle(cal, nil),
+		petitions.KindMediation: petitions.MediationLifecycle(cal, nil),
+	})
+	return sum, err
 }
 
 // generate runs Generate through a counter.

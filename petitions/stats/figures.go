@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -10,7 +11,7 @@ import (
 
 // GroupHeadcount is the headcount from which a visit is a group visit
 // (集体访): five, the most representatives a group may send (信访条例 Art. 18).
-const GroupHeadcount = 5
+const GroupHeadcount = petitions.GroupHeadcount
 
 // WarningDays is how close a running deadline is when an active case gets
 // the yellow warning (预警); a choice of ours, not law.
@@ -31,166 +32,6 @@ const (
 	basisSupIssue = "issued_at (supervised event) in period; answered (supervision.feedback event) or due passed by now"
 	basisSummons  = "issued_at (summoned event) in period; report-in (summons.reported event) or due passed by now"
 )
-
-// tally accumulates the figures of one scope.
-type tally struct {
-	q                                 Query
-	received, visits, persons, groups int
-	repeats                           int
-	accDue, accOnTime                 int
-	replied, repliedOnTime            int
-	accepted, resolved                int
-	active, overdue, dueSoon          int
-	handlingDays                      []float64
-	medAccepted, medEffective         int
-	effective, applied                int
-	perfEnded, performed              int
-	closed, rated, ratings, satisfied int
-	supIssued, supSettled, supOnTime  int
-	supAnswered, supAdopted           int
-	summons                           map[petitions.SummonLevel]*summonTally
-}
-
-type summonTally struct {
-	called, settled, onTime int
-	minutes                 []float64
-}
-
-func newTally(q Query) *tally {
-	t := &tally{q: q, summons: map[petitions.SummonLevel]*summonTally{}}
-	for _, l := range summonLevels {
-		t.summons[l] = &summonTally{}
-	}
-	return t
-}
-
-var summonLevels = []petitions.SummonLevel{petitions.SummonQuick, petitions.SummonEmergency, petitions.SummonTough}
-
-// in reports whether t lies in the period.
-func (t *tally) in(at time.Time) bool {
-	return !at.IsZero() && !at.Before(t.q.From) && at.Before(t.q.To)
-}
-
-// add counts one replayed, registered case.
-func (t *tally) add(f *facts) {
-	now := t.q.Now
-	if t.in(f.receivedAt) {
-		t.received++
-		reps := repeatLinks(f.p)
-		t.visits += 1 + reps
-		t.persons += max(f.p.Headcount, 1)
-		if f.p.Headcount >= GroupHeadcount {
-			t.groups++
-		}
-		if reps > 0 {
-			t.repeats++
-		}
-	}
-	if f.p.Kind == petitions.KindPetition {
-		if due, ok := f.acceptanceDue(); ok && t.in(petitions.ChinaDate(due.Adjusted)) {
-			switch {
-			case !f.decidedAt.IsZero():
-				t.accDue++
-				if !due.Passed(f.decidedAt) {
-					t.accOnTime++
-				}
-			case due.Passed(now):
-				t.accDue++
-			}
-		}
-		if t.in(f.repliedAt) {
-			t.replied++
-			if f.replyDue != nil && !f.replyDue.Passed(f.repliedAt) {
-				t.repliedOnTime++
-			}
-		}
-	}
-	if t.in(f.acceptedAt) {
-		t.accepted++
-		if f.resolved {
-			t.resolved++
-		}
-		if f.p.Kind == petitions.KindMediation {
-			t.medAccepted++
-			if !f.effectiveAt.IsZero() {
-				t.medEffective++
-			}
-		}
-	}
-	if t.in(f.effectiveAt) {
-		t.effective++
-		if !f.appliedAt.IsZero() {
-			t.applied++
-		}
-	}
-	if end := firstSet(f.performedAt, f.breachedAt); t.in(end) {
-		t.perfEnded++
-		if !f.performedAt.IsZero() {
-			t.performed++
-		}
-	}
-	if f.active() {
-		t.active++
-		if d, ok := f.running(); ok {
-			switch {
-			case d.Passed(now):
-				t.overdue++
-			case petitions.ChinaDate(d.Adjusted).Sub(petitions.ChinaDate(now)) <= WarningDays*24*time.Hour:
-				t.dueSoon++
-			}
-		}
-	}
-	if t.in(f.closedAt) {
-		t.closed++
-		if !f.acceptedAt.IsZero() {
-			t.handlingDays = append(t.handlingDays, calendarDays(f.acceptedAt, f.closedAt))
-		}
-		if n, sat := scores(f.p.Ratings, nil); n > 0 {
-			t.rated++
-			t.ratings += n
-			t.satisfied += sat
-		}
-	}
-	for _, s := range f.supervisions {
-		if !t.in(s.issuedAt) {
-			continue
-		}
-		t.supIssued++
-		switch {
-		case !s.feedbackAt.IsZero():
-			t.supSettled++
-			t.supAnswered++
-			if !s.due.Passed(s.feedbackAt) {
-				t.supOnTime++
-			}
-			if s.adopted {
-				t.supAdopted++
-			}
-		case s.due.Passed(now):
-			t.supSettled++
-		}
-	}
-	for _, s := range f.summons {
-		st := t.summons[s.level]
-		if st == nil || !t.in(s.issuedAt) {
-			continue
-		}
-		for _, u := range s.units {
-			st.called++
-			rep, ok := s.reported[u]
-			switch {
-			case ok:
-				st.settled++
-				st.minutes = append(st.minutes, rep.Sub(s.issuedAt).Minutes())
-				if s.due.IsZero() || !rep.After(s.due) {
-					st.onTime++
-				}
-			case !s.due.IsZero() && now.After(s.due):
-				st.settled++
-			}
-		}
-	}
-}
 
 // acceptanceDue is the acceptance deadline a petition is measured against:
 // the one in force at its decision, or, undecided and still waiting
@@ -272,12 +113,46 @@ func Percentile(xs []float64, p float64) float64 {
 	return s[min(max(k, 1), len(s))-1]
 }
 
-func sum(xs []float64) float64 {
-	total := 0.0
-	for _, x := range xs {
-		total += x
+// histogram returns the values of h (value → count) in ascending order
+// with their counts.
+func histogram[K int | float64](h map[K]int) (vals []float64, counts []int) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		if h[k] > 0 {
+			vals, counts = append(vals, float64(k)), append(counts, h[k])
+		}
 	}
-	return total
+	return vals, counts
+}
+
+// nth returns the k-th (0-based) value, in ascending order, of the sample
+// whose histogram vals, counts is.
+func nth(vals []float64, counts []int, k int) float64 {
+	for i, c := range counts {
+		if k < c {
+			return vals[i]
+		}
+		k -= c
+	}
+	return 0
+}
+
+// histStats returns the size, sum, median and p-th percentile (as Median
+// and Percentile compute them) of the sample whose histogram h is.
+func histStats[K int | float64](h map[K]int, p float64) (n int, total, median, pct float64) {
+	vals, counts := histogram(h)
+	for i, c := range counts {
+		n += c
+		total += vals[i] * float64(c)
+	}
+	if n == 0 {
+		return 0, 0, 0, 0
+	}
+	median = nth(vals, counts, n/2)
+	if n%2 == 0 {
+		median = (nth(vals, counts, n/2-1) + median) / 2
+	}
+	k := int(math.Ceil(p / 100 * float64(n)))
+	return n, total, median, nth(vals, counts, min(max(k, 1), n)-1)
 }
 
 // fig builds a figure; Value follows the rule of Figure.

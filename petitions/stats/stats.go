@@ -121,69 +121,109 @@ func (q Query) Validate() error {
 // states decide what is overdue). It returns EINVALID for a bad query, an
 // error for a case of a kind lcs lacks, for an event of another case, or for
 // event data that does not parse.
+//
+// Compute is a fold: each case's history is condensed into its facts
+// (FactsOf, as of q.Now), which AddFacts sums per scope, and Assemble turns
+// the sums into figures — the same sums a store's AggregateFacts returns.
 func Compute(q Query, tree *petitions.UnitTree, cases iter.Seq2[*petitions.Petition, []*petitions.Event],
 	lcs map[petitions.Kind]*petitions.Lifecycle) (Report, error) {
 	if err := q.Validate(); err != nil {
 		return Report{}, err
 	}
-	rep := Report{Query: q, ByUnit: map[string][]Figure{}, ByMediator: map[string][]Figure{}, ByOwner: map[string][]Figure{}}
-	total := newTally(q)
-	byUnit := map[string]*tally{}
-	for _, u := range breakdownUnits(tree, q.Unit) {
-		byUnit[u] = newTally(q)
+	fq := q.facts()
+	total := petitions.NewFactsTotals()
+	byUnit := map[string]*petitions.FactsTotals{}
+	for _, u := range BreakdownUnits(tree, q.Unit) {
+		byUnit[u] = petitions.NewFactsTotals()
 	}
-	mediators := map[string]*mediatorTally{}
-	owners := map[string]*ownerTally{}
+	mediators := map[string]*petitions.FactsTotals{}
+	owners := map[string]*petitions.FactsTotals{}
+	mq, oq := fq, fq
+	mq.GroupBy, oq.GroupBy = petitions.GroupMediator, petitions.GroupOwner
 	for p, evs := range cases {
 		if p == nil {
 			continue
 		}
-		lc := lcs[p.Kind]
-		if lc == nil {
+		if lcs[p.Kind] == nil {
 			return Report{}, petitions.Errorf(petitions.EINTERNAL, "No lifecycle for case %s of kind %q.", p.ID, p.Kind)
 		}
 		units := caseUnits(p, tree)
 		if q.Unit != "" && !slices.ContainsFunc(units, func(u string) bool { return tree.IsWithin(u, q.Unit) }) {
 			continue
 		}
-		f, err := replay(p, evs, lc, q.Now)
+		f, err := factsAt(p, evs, lcs, q.Now)
 		if err != nil {
 			return Report{}, err
 		}
-		if !f.registered {
+		if !f.Registered {
 			continue
 		}
-		rep.Cases++
-		total.add(f)
+		AddFacts(total, f, fq, "")
 		for u, t := range byUnit {
 			if slices.ContainsFunc(units, func(x string) bool { return tree.IsWithin(x, u) }) {
-				t.add(f)
+				AddFacts(t, f, fq, u)
 			}
 		}
-		for _, m := range f.mediators {
-			if mediators[m] == nil {
-				mediators[m] = &mediatorTally{q: q}
+		for _, m := range f.Mediators {
+			if mediators[m.ID] == nil {
+				mediators[m.ID] = petitions.NewFactsTotals()
 			}
-			mediators[m].add(f, m)
+			AddFacts(mediators[m.ID], f, mq, m.ID)
 		}
-		if f.owner != "" {
-			if owners[f.owner] == nil {
-				owners[f.owner] = &ownerTally{}
+		if f.Owner != "" {
+			if owners[f.Owner] == nil {
+				owners[f.Owner] = petitions.NewFactsTotals()
 			}
-			owners[f.owner].add(f, q.Now)
+			AddFacts(owners[f.Owner], f, oq, f.Owner)
 		}
 	}
-	rep.Figures = total.figures()
+	return Assemble(q, total, byUnit, mediators, owners), nil
+}
+
+// Assemble returns the report of q from the sums of its scopes: the unit's
+// total, each township and department (byUnit), each mediator and each
+// 包案 leader.
+func Assemble(q Query, total *petitions.FactsTotals, byUnit, byMediator, byOwner map[string]*petitions.FactsTotals) Report {
+	rep := Report{Query: q, Cases: total.Cases, Figures: figures(total), ByUnit: map[string][]Figure{},
+		ByMediator: map[string][]Figure{}, ByOwner: map[string][]Figure{}}
 	for u, t := range byUnit {
-		rep.ByUnit[u] = t.figures()
+		rep.ByUnit[u] = figures(t)
 	}
-	for m, t := range mediators {
-		rep.ByMediator[m] = t.figures()
+	for m, t := range byMediator {
+		rep.ByMediator[m] = mediatorFigures(t)
 	}
-	for o, t := range owners {
-		rep.ByOwner[o] = t.figures()
+	for o, t := range byOwner {
+		rep.ByOwner[o] = ownerFigures(t)
 	}
-	return rep, nil
+	return rep
+}
+
+// facts returns the period and now of q as a query of the store's facts.
+func (q Query) facts() petitions.FactsQuery {
+	return petitions.FactsQuery{From: q.From, To: q.To, Now: q.Now,
+		SoonDay: petitions.ChinaDate(q.Now).Add(WarningDays * 24 * time.Hour)}
+}
+
+// FactsQuery returns the store query of q's totals grouped by groupBy: the
+// cases of q's unit (its subtree in tree), and for petitions.GroupUnit the
+// townships and departments within it (BreakdownUnits), each with its
+// subtree.
+func FactsQuery(q Query, tree *petitions.UnitTree, groupBy string) petitions.FactsQuery {
+	fq := q.facts()
+	fq.GroupBy = groupBy
+	if q.Unit != "" {
+		fq.Units = tree.Subtree(q.Unit)
+		if fq.Units == nil {
+			fq.Units = []string{q.Unit}
+		}
+	}
+	if groupBy == petitions.GroupUnit {
+		fq.Groups = map[string][]string{}
+		for _, u := range BreakdownUnits(tree, q.Unit) {
+			fq.Groups[u] = tree.Subtree(u)
+		}
+	}
+	return fq
 }
 
 // caseUnits returns the units a case belongs to: its lead unit and its
@@ -199,9 +239,9 @@ func caseUnits(p *petitions.Petition, tree *petitions.UnitTree) []string {
 	return us
 }
 
-// breakdownUnits returns the townships and departments of the tree within
-// unit (all of them for "" or the county).
-func breakdownUnits(tree *petitions.UnitTree, unit string) []string {
+// BreakdownUnits returns the townships and departments of the tree within
+// unit (all of them for "" or the county): the keys of Report.ByUnit.
+func BreakdownUnits(tree *petitions.UnitTree, unit string) []string {
 	var out []string
 	for _, root := range tree.Roots() {
 		for _, id := range tree.Subtree(root) {

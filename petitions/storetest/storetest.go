@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("WorklistCursor", func(t *testing.T) { testWorklistCursor(t, open(t)) })
 	t.Run("WorklistScopeDemo", func(t *testing.T) { testWorklistScopeDemo(t, open(t)) })
 	t.Run("WorklistUpdates", func(t *testing.T) { testWorklistUpdates(t, open(t)) })
+	t.Run("FactsAggregate", func(t *testing.T) { testFactsAggregate(t, open(t)) })
+	t.Run("FactsDemo", func(t *testing.T) { testFactsDemo(t, open(t)) })
 	t.Run("SessionSaveGet", func(t *testing.T) { testSessionSaveGet(t, open(t)) })
 	t.Run("SessionErrors", func(t *testing.T) { testSessionErrors(t, open(t)) })
 	t.Run("SessionList", func(t *testing.T) { testSessionList(t, open(t)) })

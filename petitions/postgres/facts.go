@@ -1,0 +1,342 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearingroom/petitions"
+)
+
+// SaveFacts stores the statistics facts of a case; see petitions.Store.
+func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		// The case's row is locked: facts of one case are written one at a time.
+		var stored *int64
+		err := tx.QueryRow(ctx, `SELECT (SELECT version FROM case_facts WHERE case_id = $1)
+			FROM petitions WHERE id = $1 FOR UPDATE`, f.CaseID).Scan(&stored)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return petitions.Errorf(petitions.ENOTFOUND, "Case %s not found.", f.CaseID)
+		}
+		if err != nil {
+			return internal(err, "case %s: facts version", f.CaseID)
+		}
+		if stored != nil && *stored > f.Version {
+			return nil
+		}
+		return writeFacts(ctx, tx, f)
+	})
+}
+
+// writeFacts replaces the facts of case f.CaseID by f.
+func writeFacts(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) error {
+	station, village, err := factsOrigin(ctx, tx, f)
+	if err != nil {
+		return err
+	}
+	for _, t := range []string{"case_fact_mediators", "case_fact_supervisions", "case_fact_summons", "case_facts"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE case_id = $1`, f.CaseID); err != nil {
+			return internal(err, "case %s: %s", f.CaseID, t)
+		}
+	}
+	var days any
+	if f.HasHandling {
+		days = f.HandlingDays
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO case_facts (case_id, version, registered, kind, lead_unit,
+		station_unit, village_unit, owner, received_at, repeat_links, headcount, accept_due_day, accept_decided,
+		accept_on_time, accept_passed, replied_at, replied_on_time, accepted_at, resolved, effective_at, applied,
+		perf_ended_at, performed, active, running_passed, running_day, closed_at, handling_days, ratings, satisfied)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+		f.CaseID, f.Version, f.Registered, string(f.Kind), f.LeadUnit, station, village, f.Owner,
+		micro(f.ReceivedAt), f.RepeatLinks, f.Headcount, micro(f.AcceptDueDay), f.AcceptDecided, f.AcceptOnTime,
+		micro(f.AcceptPassed), micro(f.RepliedAt), f.RepliedOnTime, micro(f.AcceptedAt), f.Resolved,
+		micro(f.EffectiveAt), f.Applied, micro(f.PerfEndedAt), f.Performed, f.Active, micro(f.RunningPassed),
+		micro(f.RunningDay), micro(f.ClosedAt), days, f.Ratings, f.Satisfied)
+	if err != nil {
+		return internal(err, "case %s: facts", f.CaseID)
+	}
+	for _, m := range f.Mediators {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_mediators (case_id, mediator, ratings, satisfied)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, f.CaseID, m.ID, m.Ratings, m.Satisfied); err != nil {
+			return internal(err, "case %s: mediator facts", f.CaseID)
+		}
+	}
+	for i, s := range f.Supervisions {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_supervisions
+			(case_id, n, issued_at, passed, answered_at, on_time, adopted) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted); err != nil {
+			return internal(err, "case %s: supervision facts", f.CaseID)
+		}
+	}
+	for i, s := range f.Summons {
+		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_summons
+			(case_id, n, level, unit, issued_at, due, reported_at, on_time, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			f.CaseID, i, string(s.Level), s.Unit, s.IssuedAt.UnixMicro(), micro(s.Due), micro(s.ReportedAt), s.OnTime,
+			s.Minutes); err != nil {
+			return internal(err, "case %s: summons facts", f.CaseID)
+		}
+	}
+	return nil
+}
+
+// factsOrigin resolves the station and village of f to units, as
+// writeListing does.
+func factsOrigin(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) (station, village string, err error) {
+	if f.Station != "" {
+		err := tx.QueryRow(ctx, `SELECT unit FROM stations WHERE id = $1`, f.Station).Scan(&station)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return "", "", internal(err, "case %s: station unit", f.CaseID)
+		}
+	}
+	if f.Village != "" {
+		err := tx.QueryRow(ctx, `SELECT id FROM units WHERE id = $1 OR code = $1 OR name = $1
+			ORDER BY id <> $1, code <> $1, id LIMIT 1`, f.Village).Scan(&village)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return "", "", internal(err, "case %s: village unit", f.CaseID)
+		}
+	}
+	return station, village, nil
+}
+
+// micro returns t in Unix microseconds, nil for the zero time.
+func micro(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// AggregateFacts sums the facts of the cases q selects; see
+// petitions.Store. It reads in one transaction, each query grouped as q
+// asks (GroupUnit by combination of units, then regrouped): the cases and
+// the closed ones over an index; the sums over the cases active or with a
+// date in the period (an index per date); the handling days; the
+// supervisions and the summons issued in the period.
+func (db *DB) AggregateFacts(ctx context.Context, q petitions.FactsQuery) (map[string]*petitions.FactsTotals, error) {
+	src, err := factsSource(q)
+	if err != nil {
+		return nil, err
+	}
+	args := pgx.NamedArgs{"from": q.From.UnixMicro(), "to": q.To.UnixMicro(), "now": q.Now.UnixMicro(),
+		"soon": q.SoonDay.UnixMicro(), "units": q.Units}
+	out := map[string]*petitions.FactsTotals{}
+	group := func(key string) *petitions.FactsTotals {
+		if out[key] == nil {
+			out[key] = petitions.NewFactsTotals()
+		}
+		return out[key]
+	}
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, internal(err, "begin")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	query := func(what, text string, scan func(rows pgx.Rows) error) error {
+		rows, err := tx.Query(ctx, text, args)
+		if err != nil {
+			return internal(err, "facts: %s", what)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return internal(err, "facts: %s", what)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return internal(err, "facts: %s", what)
+		}
+		return nil
+	}
+	// The cases, and those closed, whenever: a scan of an index.
+	if q.GroupBy != petitions.GroupMediator {
+		err = query("cases", `SELECT `+src.grp+`, COUNT(*), COUNT(f.closed_at)`+src.from+` GROUP BY 1`,
+			func(rows pgx.Rows) error {
+				var key string
+				var t petitions.FactsTotals
+				if err := rows.Scan(&key, &t.Cases, &t.ClosedEver); err != nil {
+					return err
+				}
+				group(key).Add(&t)
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The sums of the cases with a date in the period, or active.
+	sums := make([]string, len(caseSums))
+	for i, s := range caseSums {
+		sums[i] = "COALESCE(SUM(" + s.val + ") FILTER (WHERE " + s.cond + "), 0)"
+	}
+	text := `SELECT ` + src.grp + `, ` + strings.Join(sums, ", ") + src.from + ` AND (f.active`
+	for _, col := range []string{"received_at", "accept_due_day", "replied_at", "accepted_at", "effective_at", "perf_ended_at", "closed_at"} {
+		text += ` OR ` + inPeriod("f."+col)
+	}
+	text = strings.NewReplacer("{ratings}", src.ratings, "{satisfied}", src.satisfied).Replace(text + `) GROUP BY 1`)
+	err = query("sums", text, func(rows pgx.Rows) error {
+		var key string
+		var t petitions.FactsTotals
+		if err := rows.Scan(append([]any{&key}, caseFields(&t)...)...); err != nil {
+			return err
+		}
+		group(key).Add(&t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if q.GroupBy == petitions.GroupOwner || q.GroupBy == petitions.GroupMediator {
+		if q.GroupBy == petitions.GroupUnit {
+			out = q.RegroupUnits(out)
+		}
+		return out, tx.Commit(ctx)
+	}
+	err = query("handling days", `SELECT `+src.grp+`, f.handling_days, COUNT(*)`+src.from+`
+		AND f.handling_days IS NOT NULL AND f.closed_at >= @from AND f.closed_at < @to GROUP BY 1, 2`,
+		func(rows pgx.Rows) error {
+			var key string
+			var days, n int
+			if err := rows.Scan(&key, &days, &n); err != nil {
+				return err
+			}
+			group(key).HandlingDays[days] = n
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = query("supervisions", `SELECT `+src.grp+`, COUNT(*),
+		COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL OR s.passed <= @now),
+		COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL AND s.on_time),
+		COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL),
+		COUNT(*) FILTER (WHERE s.answered_at IS NOT NULL AND s.adopted)`+
+		strings.Replace(src.from, " WHERE ", " JOIN case_fact_supervisions s ON s.case_id = f.case_id WHERE ", 1)+`
+		AND s.issued_at >= @from AND s.issued_at < @to GROUP BY 1`,
+		func(rows pgx.Rows) error {
+			var key string
+			var t petitions.FactsTotals
+			if err := rows.Scan(&key, &t.SupIssued, &t.SupSettled, &t.SupOnTime, &t.SupAnswered, &t.SupAdopted); err != nil {
+				return err
+			}
+			g := group(key)
+			g.SupIssued, g.SupSettled, g.SupOnTime, g.SupAnswered, g.SupAdopted = t.SupIssued, t.SupSettled, t.SupOnTime, t.SupAnswered, t.SupAdopted
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	summons := strings.Replace(src.from, " WHERE ", " JOIN case_fact_summons s ON s.case_id = f.case_id WHERE ", 1) +
+		` AND s.issued_at >= @from AND s.issued_at < @to`
+	err = query("summons", `SELECT `+src.grp+`, s.level, COUNT(*),
+		COUNT(*) FILTER (WHERE s.reported_at IS NOT NULL OR (s.due IS NOT NULL AND s.due < @now)),
+		COUNT(*) FILTER (WHERE s.reported_at IS NOT NULL AND s.on_time)`+summons+` GROUP BY 1, 2`,
+		func(rows pgx.Rows) error {
+			var key, level string
+			var called, settled, onTime int
+			if err := rows.Scan(&key, &level, &called, &settled, &onTime); err != nil {
+				return err
+			}
+			st := group(key).Summon(petitions.SummonLevel(level))
+			st.Called, st.Settled, st.OnTime = called, settled, onTime
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = query("summons minutes", `SELECT `+src.grp+`, s.level, s.minutes, COUNT(*)`+summons+`
+		AND s.reported_at IS NOT NULL GROUP BY 1, 2, 3`,
+		func(rows pgx.Rows) error {
+			var key, level string
+			var minutes float64
+			var n int
+			if err := rows.Scan(&key, &level, &minutes, &n); err != nil {
+				return err
+			}
+			group(key).Summon(petitions.SummonLevel(level)).Minutes[minutes] = n
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if q.GroupBy == petitions.GroupUnit {
+		out = q.RegroupUnits(out)
+	}
+	return out, tx.Commit(ctx)
+}
+
+// factsFrom is how one grouping reads the facts: the group key expression, the FROM … WHERE clause (the registered cases of
+// the query's units), and where the ratings come from.
+type factsFrom struct {
+	grp, from          string
+	ratings, satisfied string
+}
+
+func factsSource(q petitions.FactsQuery) (factsFrom, error) {
+	where := ` WHERE f.registered`
+	if q.Units != nil {
+		where += ` AND (f.lead_unit = ANY(@units::text[])
+			OR f.station_unit = ANY(@units::text[]) OR f.village_unit = ANY(@units::text[]))`
+	}
+	src := factsFrom{grp: `''`, from: ` FROM case_facts f` + where, ratings: "f.ratings", satisfied: "f.satisfied"}
+	switch q.GroupBy {
+	case petitions.GroupNone:
+	case petitions.GroupUnit:
+		// Summed per combination of units, then added to each group
+		// holding one of them (RegroupUnits): a case counts once per group.
+		src.grp = `f.lead_unit || chr(31) || f.station_unit || chr(31) || f.village_unit`
+	case petitions.GroupOwner:
+		src.grp = `f.owner`
+		src.from += ` AND f.owner <> ''`
+	case petitions.GroupMediator:
+		src.grp = `m.mediator`
+		src.from = ` FROM case_fact_mediators m JOIN case_facts f ON f.case_id = m.case_id` + where
+		src.ratings, src.satisfied = "m.ratings", "m.satisfied"
+	default:
+		return factsFrom{}, petitions.Errorf(petitions.EINVALID, "Unknown grouping %q.", q.GroupBy)
+	}
+	return src, nil
+}
+
+// caseSums are the sums of the case counts, in the order of caseFields:
+// what stats.AddFacts counts, in SQL.
+var caseSums = []struct{ cond, val string }{
+	{inPeriod("f.received_at"), "1"},
+	{inPeriod("f.received_at"), "1 + f.repeat_links"},
+	{inPeriod("f.received_at"), "GREATEST(f.headcount, 1)"},
+	{inPeriod("f.received_at") + " AND f.headcount >= " + strconv.Itoa(petitions.GroupHeadcount), "1"},
+	{inPeriod("f.received_at") + " AND f.repeat_links > 0", "1"},
+	{inPeriod("f.accept_due_day") + " AND (f.accept_decided OR f.accept_passed <= @now)", "1"},
+	{inPeriod("f.accept_due_day") + " AND f.accept_decided AND f.accept_on_time", "1"},
+	{inPeriod("f.replied_at"), "1"},
+	{inPeriod("f.replied_at") + " AND f.replied_on_time", "1"},
+	{inPeriod("f.accepted_at"), "1"},
+	{inPeriod("f.accepted_at") + " AND f.resolved", "1"},
+	{"f.active", "1"},
+	{"f.active AND f.running_passed <= @now", "1"},
+	{"f.active AND f.running_passed > @now AND f.running_day <= @soon", "1"},
+	{inPeriod("f.accepted_at") + " AND f.kind = 'mediation'", "1"},
+	{inPeriod("f.accepted_at") + " AND f.kind = 'mediation' AND f.effective_at IS NOT NULL", "1"},
+	{inPeriod("f.effective_at"), "1"},
+	{inPeriod("f.effective_at") + " AND f.applied", "1"},
+	{inPeriod("f.perf_ended_at"), "1"},
+	{inPeriod("f.perf_ended_at") + " AND f.performed", "1"},
+	{inPeriod("f.closed_at"), "1"},
+	{inPeriod("f.closed_at") + " AND {ratings} > 0", "1"},
+	{inPeriod("f.closed_at") + " AND {ratings} > 0", "{ratings}"},
+	{inPeriod("f.closed_at") + " AND {ratings} > 0", "{satisfied}"},
+}
+
+// caseFields are the fields of t caseSums fill, in order.
+func caseFields(t *petitions.FactsTotals) []any {
+	return []any{&t.Received, &t.Visits, &t.Persons, &t.Groups, &t.Repeats, &t.AccDue, &t.AccOnTime,
+		&t.Replied, &t.RepliedOnTime, &t.Accepted, &t.Resolved, &t.Active, &t.Overdue, &t.DueSoon,
+		&t.MedAccepted, &t.MedEffective, &t.Effective, &t.Applied, &t.PerfEnded, &t.Performed,
+		&t.Closed, &t.Rated, &t.Ratings, &t.Satisfied}
+}
+
+func inPeriod(col string) string { return col + " >= @from AND " + col + " < @to" }
