@@ -13,6 +13,7 @@ import (
 	"hearingroom/petitions"
 	"hearingroom/petitions/postgres"
 	"hearingroom/petitions/sqlite"
+	ledgerstats "hearingroom/petitions/stats"
 )
 
 // ledger is the store the server keeps the ledger in, with its schema tools.
@@ -103,8 +104,11 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // ledgerCmd runs `hearingroom ledger verify`: it proves the whole history's
 // hash chains and names the first event that does not match.
 func ledgerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "facts" {
+		return factsCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: hearingroom ledger verify [--data-dir D | --database URL]")
+		return errors.New("usage: hearingroom ledger verify|facts [--data-dir D | --database URL]")
 	}
 	c := DefaultConfig()
 	fs := flag.NewFlagSet("ledger verify", flag.ContinueOnError)
@@ -147,5 +151,38 @@ func ledgerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("ledger verify: %d recordings are missing or changed", r.ObjectProblemCount)
 	}
 	fmt.Fprintln(stdout, "the ledger verifies: every event matches its chain and every recording its digest")
+	return nil
+}
+
+// factsCmd runs `hearingroom ledger facts`: it recomputes the statistics
+// facts of every case from its history (a ledger written before the facts
+// existed, or after a failure to save them).
+func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("ledger facts", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := parseConfig(&c, fs, args, os.LookupEnv); err != nil {
+		return err
+	}
+	l, created, err := openLedger(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if created {
+		return fmt.Errorf("ledger facts: no ledger in %s", c.DataDir)
+	}
+	if err := l.CheckSchema(ctx); err != nil {
+		return fmt.Errorf("ledger facts: %w", err)
+	}
+	cal := petitions.DefaultCalendar()
+	n, err := ledgerstats.Backfill(ctx, l, map[petitions.Kind]*petitions.Lifecycle{
+		petitions.KindPetition:  petitions.PetitionLifecycle(cal, nil),
+		petitions.KindMediation: petitions.MediationLifecycle(cal, nil),
+	})
+	if err != nil {
+		return fmt.Errorf("ledger facts: after %d cases: %w", n, err)
+	}
+	fmt.Fprintf(stdout, "the statistics facts of %d cases are recomputed from their history\n", n)
 	return nil
 }

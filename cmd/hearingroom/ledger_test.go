@@ -222,3 +222,24 @@ func TestDemoCommand(t *testing.T) {
 		t.Fatalf("demo over an existing ledger = %v", err)
 	}
 }
+
+// TestLedgerFactsCommand: `ledger facts` recomputes the statistics facts of
+// every case of a ledger.
+func TestLedgerFactsCommand(t *testing.T) {
+	ctx := context.Background()
+	c := DefaultConfig()
+	c.DataDir = filepath.Join(t.TempDir(), "data")
+	if err := loadDemo(ctx, c, demo.Config{Cases: 40, Seed: 3}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"ledger", "facts", "--data-dir", c.DataDir}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "of 40 cases") {
+		t.Errorf("ledger facts said %q", out.String())
+	}
+	if err := run(ctx, []string{"ledger", "facts", "--data-dir", filepath.Join(t.TempDir(), "none")}, io.Discard, io.Discard); err == nil {
+		t.Errorf("ledger facts on no ledger succeeded")
+	}
+}
