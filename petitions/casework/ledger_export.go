@@ -77,7 +77,15 @@ func (s *Service) ExportLedger(ctx context.Context, a petitions.Actor, f ExportF
 	received := func(p *petitions.Petition) bool {
 		return (f.From.IsZero() || !p.ReceivedAt.Before(f.From)) && (f.To.IsZero() || p.ReceivedAt.Before(f.To))
 	}
-	entries := s.ledgerEntries(ctx, a, tree, unit, received, s.now())
+	// The store narrows by the received bounds (To a microsecond later:
+	// it compares whole microseconds); received decides.
+	// Newest first, by the received index: a township's year is read
+	// without walking the whole ledger.
+	base := petitions.PetitionFilter{ReceivedFrom: f.From, Sort: petitions.SortReceived}
+	if !f.To.IsZero() {
+		base.ReceivedTo = f.To.Add(time.Microsecond)
+	}
+	entries := s.ledgerEntries(ctx, a, tree, unit, base, received, s.now())
 	var n int
 	if f.Format == FormatCSV {
 		n, err = ledgerexport.WriteCSV(w, names, entries)
@@ -125,7 +133,7 @@ func (s *Service) MonthlyReport(ctx context.Context, a petitions.Actor, f Report
 	}
 	names := s.names(ctx, tree)
 	before := func(p *petitions.Petition) bool { return p.ReceivedAt.Before(to) }
-	m, err := ledgerexport.Tally(from, asOf, names, s.ledgerEntries(ctx, a, tree, unit, before, asOf))
+	m, err := ledgerexport.Tally(from, asOf, names, s.ledgerEntries(ctx, a, tree, unit, petitions.PetitionFilter{}, before, asOf))
 	if err == nil {
 		m.Generated = now
 		if roots := tree.Roots(); len(roots) > 0 {
@@ -189,14 +197,17 @@ func (s *Service) exportUnit(a petitions.Actor, ref string, tree *petitions.Unit
 		"Not permitted: the ledger is exported by the dispatcher and the auditor, and by a leader for his own unit.")
 }
 
-// ledgerEntries yields, in id order, the cases in unit ("" for all) that
-// keep says to and a may read, redacted, with their deadline and whether
-// they are overdue at now.
+// ledgerEntries yields, in base's order (id when it has none), the cases
+// in unit ("" for all) within base's bounds that keep says to and a may
+// read, redacted, with their deadline and whether they are overdue at now.
 func (s *Service) ledgerEntries(ctx context.Context, a petitions.Actor, tree *petitions.UnitTree, unit string,
-	keep func(*petitions.Petition) bool, now time.Time) iter.Seq2[ledgerexport.Entry, error] {
+	base petitions.PetitionFilter, keep func(*petitions.Petition) bool, now time.Time) iter.Seq2[ledgerexport.Entry, error] {
 	scope := petitions.Scope{AllUnits: unit == "", Units: tree.Subtree(unit)}
 	return func(yield func(ledgerexport.Entry, error) bool) {
-		sf := petitions.PetitionFilter{Limit: petitions.MaxListLimit}
+		// The store applies the scope and base's bounds, so that only the
+		// cases of the unit are read and decoded; keep and Matches decide.
+		sf := base
+		sf.Scope, sf.After, sf.Limit = &scope, "", petitions.MaxListLimit
 		for {
 			batch, err := s.store.ListPetitions(ctx, sf)
 			if err != nil {
@@ -204,7 +215,7 @@ func (s *Service) ledgerEntries(ctx context.Context, a petitions.Actor, tree *pe
 				return
 			}
 			for _, p := range batch {
-				sf.After = p.ID
+				sf.After = petitions.CursorOf(p, sf.Sort)
 				if !keep(p) || !scope.Matches(p, tree) || !petitions.Decide(a, petitions.ActReadCase, p, tree).Allowed {
 					continue
 				}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -157,31 +156,57 @@ func (db *DB) Events(ctx context.Context, caseID string) ([]*petitions.Event, er
 // pages join without a gap.
 const scanBatch = 10000
 
-// ScanEvents streams the history from fromSeq; see petitions.Store.
+// ScanEvents streams the history from fromSeq; see petitions.Store. A
+// goroutine reads the next batch while fn runs over the current one, so
+// that decoding the rows and what fn does (verifying the chain) overlap.
 func (db *DB) ScanEvents(ctx context.Context, fromSeq int64, fn func(*petitions.Event) error) error {
-	var e petitions.Event
-	e.Data = make(json.RawMessage, 0, 512)
-	next := max(fromSeq, 1)
-	for {
-		n, err := db.scanBatch(ctx, next, &e, fn)
-		if err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []petitions.Event, 1)
+	read := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		next := max(fromSeq, 1)
+		for {
+			b, err := db.scanBatch(ctx, next)
+			if err != nil {
+				read <- err
+				return
+			}
+			if len(b) > 0 {
+				select {
+				case batches <- b:
+				case <-ctx.Done():
+					read <- nil // the reader stopped
+					return
+				}
+			}
+			if len(b) < scanBatch {
+				read <- nil
+				return
+			}
+			next = b[len(b)-1].Seq + 1
 		}
-		if n < scanBatch {
-			return nil
+	}()
+	var stop error
+	for b := range batches {
+		for i := 0; i < len(b) && stop == nil; i++ {
+			stop = fn(&b[i])
 		}
-		next = e.Seq + 1
+		if stop != nil {
+			cancel()
+			for range batches {
+			}
+			<-read
+			return stop
+		}
 	}
+	return <-read
 }
 
-// errStop carries an error of fn out of the batch, so that ScanEvents can
-// return it unchanged.
-type errStop struct{ err error }
-
-func (e *errStop) Error() string { return e.err.Error() }
-
-func (db *DB) scanBatch(ctx context.Context, from int64, e *petitions.Event, fn func(*petitions.Event) error) (int, error) {
-	n := 0
+// scanBatch reads up to scanBatch events from seq from on.
+func (db *DB) scanBatch(ctx context.Context, from int64) ([]petitions.Event, error) {
+	b := make([]petitions.Event, 0, scanBatch)
 	err := db.withConn(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE seq >= $1 ORDER BY seq LIMIT $2`, from, scanBatch)
 		if err != nil {
@@ -189,22 +214,15 @@ func (db *DB) scanBatch(ctx context.Context, from int64, e *petitions.Event, fn 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := scanEvent(rows, e); err != nil {
+			b = append(b, petitions.Event{})
+			if err := scanEvent(rows, &b[len(b)-1]); err != nil {
 				return err
-			}
-			n++
-			if err := fn(e); err != nil {
-				return &errStop{err}
 			}
 		}
 		return rows.Err()
 	})
-	var stop *errStop
-	if errors.As(err, &stop) {
-		return n, stop.err
-	}
 	if err != nil {
-		return n, internal(err, "scan events from %d", from)
+		return nil, internal(err, "scan events from %d", from)
 	}
-	return n, nil
+	return b, nil
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -115,10 +116,16 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 		}
 	}
 	if len(f.Units) > 0 {
-		where = append(where, "id IN (SELECT petition_id FROM petition_units WHERE unit = ANY("+arg(f.Units)+"))")
+		where = append(where, "EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit = ANY("+arg(f.Units)+"))")
 	}
-	if f.Active != nil {
-		where = append(where, "active = "+arg(*f.Active))
+	// Literal, not a parameter: a cached generic plan could not use the
+	// partial indexes on active cases otherwise.
+	switch {
+	case f.Active == nil:
+	case *f.Active:
+		where = append(where, "active")
+	default:
+		where = append(where, "NOT active")
 	}
 	if f.Supervised {
 		where = append(where, "supervised")
@@ -131,8 +138,10 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 		val  any
 		set  bool
 	}{
-		{"due_at >= ", f.DueFrom, !f.DueFrom.IsZero()},
-		{"due_at < ", f.DueBefore, !f.DueBefore.IsZero()},
+		// On due_key, which the due indexes order: due_at is NULL exactly
+		// when due_key is NoDue, and its microseconds otherwise.
+		{"due_key <> " + strconv.FormatInt(petitions.NoDue, 10) + " AND due_key >= ", f.DueFrom.UnixMicro(), !f.DueFrom.IsZero()},
+		{"due_key < ", f.DueBefore.UnixMicro(), !f.DueBefore.IsZero()},
 		{"received_at >= ", f.ReceivedFrom.UnixMicro(), !f.ReceivedFrom.IsZero()},
 		{"received_at < ", f.ReceivedTo.UnixMicro(), !f.ReceivedTo.IsZero()},
 	} {
@@ -140,10 +149,17 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 			where = append(where, c.cond+arg(c.val))
 		}
 	}
+	// The scope is tested row by row as the sort's index is walked: each
+	// side table is probed by its primary key (petition_id first) in an
+	// EXISTS. "id IN (…)" had the planner hash every case of the scope
+	// (180,000 of a million for a township) before returning the first;
+	// so would a plain EXISTS, which it turns into the same hashed
+	// subplan: OFFSET 0 keeps it from that. (A UNION of one semi-join per
+	// source was tried and chose far worse plans.)
 	if s := f.Scope; s != nil && !s.AllUnits {
 		var or []string
 		if len(s.Units) > 0 {
-			or = append(or, "id IN (SELECT petition_id FROM petition_units WHERE unit = ANY("+arg(s.Units)+"))")
+			or = append(or, "EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit = ANY("+arg(s.Units)+") OFFSET 0)")
 		}
 		if s.OwnerID != "" {
 			or = append(or, "owner = "+arg(s.OwnerID))
@@ -152,7 +168,7 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 			or = append(or, "filed_by = "+arg(s.FiledBy))
 		}
 		if s.PersonID != "" {
-			or = append(or, "id IN (SELECT petition_id FROM petition_persons WHERE person = "+arg(s.PersonID)+")")
+			or = append(or, "EXISTS (SELECT 1 FROM petition_persons x WHERE x.petition_id = petitions.id AND x.person = "+arg(s.PersonID)+" OFFSET 0)")
 		}
 		if len(or) == 0 {
 			or = []string{"false"}

@@ -141,10 +141,16 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 	}
 	if len(f.Units) > 0 {
 		list, vs := in(f.Units)
-		add("id IN (SELECT petition_id FROM petition_units WHERE unit IN "+list+")", vs...)
+		add("EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit IN "+list+")", vs...)
 	}
-	if f.Active != nil {
-		add("active = ?", *f.Active)
+	// Literal, not a parameter: SQLite uses a partial index only when the
+	// query's terms imply its WHERE.
+	switch {
+	case f.Active == nil:
+	case *f.Active:
+		add("active = 1")
+	default:
+		add("active = 0")
 	}
 	if f.Supervised {
 		add("supervised = 1")
@@ -152,11 +158,13 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 	if f.Repeat {
 		add("repeat = 1")
 	}
+	// On due_key, which the due indexes order: due_at is NULL exactly when
+	// due_key is NoDue, and equal to it otherwise.
 	if !f.DueFrom.IsZero() {
-		add("due_at >= ?", f.DueFrom.UnixMicro())
+		add("due_key >= ? AND due_key <> ?", f.DueFrom.UnixMicro(), int64(petitions.NoDue))
 	}
 	if !f.DueBefore.IsZero() {
-		add("due_at < ?", f.DueBefore.UnixMicro())
+		add("due_key < ?", f.DueBefore.UnixMicro())
 	}
 	if !f.ReceivedFrom.IsZero() {
 		add("received_at >= ?", f.ReceivedFrom.UnixMicro())
@@ -164,11 +172,14 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 	if !f.ReceivedTo.IsZero() {
 		add("received_at < ?", f.ReceivedTo.UnixMicro())
 	}
+	// The scope is tested row by row as the sort's index is walked, each
+	// side table probed by its primary key (petition_id first), where
+	// "id IN (…)" built the whole scope's cases before the first row.
 	if s := f.Scope; s != nil && !s.AllUnits {
 		var or []string
 		if len(s.Units) > 0 {
 			list, vs := in(s.Units)
-			or, args = append(or, "id IN (SELECT petition_id FROM petition_units WHERE unit IN "+list+")"), append(args, vs...)
+			or, args = append(or, "EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit IN "+list+")"), append(args, vs...)
 		}
 		if s.OwnerID != "" {
 			or, args = append(or, "owner = ?"), append(args, s.OwnerID)
@@ -177,7 +188,7 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 			or, args = append(or, "filed_by = ?"), append(args, s.FiledBy)
 		}
 		if s.PersonID != "" {
-			or, args = append(or, "id IN (SELECT petition_id FROM petition_persons WHERE person = ?)"), append(args, s.PersonID)
+			or, args = append(or, "EXISTS (SELECT 1 FROM petition_persons x WHERE x.petition_id = petitions.id AND x.person = ?)"), append(args, s.PersonID)
 		}
 		if len(or) == 0 {
 			or = []string{"0"}

@@ -1,0 +1,12 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"hearingroom/petitions/demo"
+	"hearingroom/petitions/storetest"
+)
+
+func TestBulkLoad(t *testing.T) {
+	storetest.TestBulkLoad(t, func(t *testing.T) demo.BulkStore { return openDSN(t, schemaDSN(t), true) })
+}
