@@ -157,6 +157,16 @@ func checkCoverage(t *testing.T, s *petitions.Session, durs map[string]float64, 
 // recordings, and returns it.
 func waitRecordings(t *testing.T, m *Main, room string, n int) *petitions.Session {
 	t.Helper()
+	// Every segment handed to the uploader, and every upload done: a
+	// session holding n recordings may still be waiting for its last ones.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := m.Recorder().Wait(ctx); err != nil {
+		t.Fatalf("captures still running: %v", err)
+	}
+	if err := m.Uploader().Idle(ctx); err != nil {
+		t.Fatalf("uploads still pending (%d): %v", m.Uploader().Pending(), err)
+	}
 	var s *petitions.Session
 	waitFor(t, "the session's recordings in the ledger", 2*time.Minute, func() (bool, string) {
 		list, err := m.ledger.Sessions(context.Background(), petitions.SessionFilter{Room: room})
