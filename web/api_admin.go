@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -33,45 +34,21 @@ func (api *API) listPeople(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) createPerson(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.NewPerson
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	p, err := api.Cases.CreatePerson(r.Context(), a, in)
-	api.respond(w, r, http.StatusCreated, p, err)
+	jsonCall(api, w, r, http.StatusCreated, func(ctx context.Context, a petitions.Actor, in casework.NewPerson) (any, error) {
+		return api.Cases.CreatePerson(ctx, a, in)
+	})
 }
 
 func (api *API) updatePerson(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.PersonChange
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	p, err := api.Cases.UpdatePerson(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusOK, p, err)
+	jsonCall(api, w, r, http.StatusOK, func(ctx context.Context, a petitions.Actor, in casework.PersonChange) (any, error) {
+		return api.Cases.UpdatePerson(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 func (api *API) setPassword(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.PasswordChange
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	err := api.Cases.SetPassword(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusNoContent, nil, err)
+	jsonCall(api, w, r, http.StatusNoContent, func(ctx context.Context, a petitions.Actor, in casework.PasswordChange) (any, error) {
+		return nil, api.Cases.SetPassword(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 func (api *API) listStations(w http.ResponseWriter, r *http.Request) {
@@ -83,17 +60,9 @@ func (api *API) listStations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) createStation(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in petitions.Station
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	err := api.Cases.CreateStation(r.Context(), a, &in)
-	api.respond(w, r, http.StatusCreated, &in, err)
+	jsonCall(api, w, r, http.StatusCreated, func(ctx context.Context, a petitions.Actor, in petitions.Station) (any, error) {
+		return &in, api.Cases.CreateStation(ctx, a, &in)
+	})
 }
 
 func (api *API) issuePairing(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -192,39 +193,30 @@ func (api *API) registerCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) readCase(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	v, err := api.Cases.Case(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, v, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		return api.Cases.Case(ctx, a, id)
+	})
 }
 
 func (api *API) caseHistory(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	evs, err := api.Cases.History(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, map[string]any{"events": evs}, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		evs, err := api.Cases.History(ctx, a, id)
+		return map[string]any{"events": evs}, err
+	})
 }
 
 func (api *API) caseSessions(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	ss, err := api.Cases.CaseSessions(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, map[string]any{"sessions": ss}, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		ss, err := api.Cases.CaseSessions(ctx, a, id)
+		return map[string]any{"sessions": ss}, err
+	})
 }
 
 func (api *API) accessLog(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	evs, err := api.Cases.AccessLog(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, map[string]any{"reads": evs}, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		evs, err := api.Cases.AccessLog(ctx, a, id)
+		return map[string]any{"reads": evs}, err
+	})
 }
 
 // caseTransitions lists the transitions the reader may take now, with
@@ -254,31 +246,15 @@ func (api *API) caseTransitions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) transition(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.TransitionRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	v, err := api.Cases.Transition(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusOK, v, err)
+	jsonCall(api, w, r, http.StatusOK, func(ctx context.Context, a petitions.Actor, in casework.TransitionRequest) (any, error) {
+		return api.Cases.Transition(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 func (api *API) supervise(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.SuperviseRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	v, err := api.Cases.Supervise(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusCreated, v, err)
+	jsonCall(api, w, r, http.StatusCreated, func(ctx context.Context, a petitions.Actor, in casework.SuperviseRequest) (any, error) {
+		return api.Cases.Supervise(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 // index reads the path parameter n, an index into a case's list.
@@ -310,17 +286,9 @@ func (api *API) feedback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) summon(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.SummonRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	v, err := api.Cases.Summon(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusCreated, v, err)
+	jsonCall(api, w, r, http.StatusCreated, func(ctx context.Context, a petitions.Actor, in casework.SummonRequest) (any, error) {
+		return api.Cases.Summon(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 func (api *API) reportIn(w http.ResponseWriter, r *http.Request) {
@@ -345,28 +313,17 @@ func (api *API) reportIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (api *API) readSession(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	s, err := api.Cases.Session(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, s, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		return api.Cases.Session(ctx, a, id)
+	})
 }
 
 func (api *API) linkSession(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in struct {
+	jsonCall(api, w, r, http.StatusOK, func(ctx context.Context, a petitions.Actor, in struct {
 		CaseID string `json:"case_id"`
-	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	s, err := api.Cases.LinkSession(r.Context(), a, chi.URLParam(r, "id"), in.CaseID)
-	api.respond(w, r, http.StatusOK, s, err)
+	}) (any, error) {
+		return api.Cases.LinkSession(ctx, a, chi.URLParam(r, "id"), in.CaseID)
+	})
 }
 
 // export streams the ledger as JSON lines (application/x-ndjson). Refusals
@@ -404,12 +361,9 @@ func (api *API) verify(w http.ResponseWriter, r *http.Request) {
 
 // manifest returns a session's recordings on one timeline.
 func (api *API) manifest(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	m, err := api.Cases.SessionManifest(r.Context(), a, chi.URLParam(r, "id"))
-	api.respond(w, r, http.StatusOK, m, err)
+	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
+		return api.Cases.SessionManifest(ctx, a, id)
+	})
 }
 
 // playback returns a short-lived URL of one recording; the play is logged.

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
+	"hearingroom/petitions"
 	"hearingroom/petitions/casework"
 )
 
@@ -16,17 +18,9 @@ func (api *API) holdRoutes(r chi.Router) {
 }
 
 func (api *API) hold(w http.ResponseWriter, r *http.Request) {
-	a, ok := api.actor(w, r)
-	if !ok {
-		return
-	}
-	var in casework.HoldRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, api.Log, err)
-		return
-	}
-	v, err := api.Cases.Hold(r.Context(), a, chi.URLParam(r, "id"), in)
-	api.respond(w, r, http.StatusOK, v, err)
+	jsonCall(api, w, r, http.StatusOK, func(ctx context.Context, a petitions.Actor, in casework.HoldRequest) (any, error) {
+		return api.Cases.Hold(ctx, a, chi.URLParam(r, "id"), in)
+	})
 }
 
 // release takes the reason from the query (?reason=…): a DELETE has no
