@@ -9,7 +9,8 @@ package main
 // Chromium is found as `chromium` in PATH or at $HEARINGROOM_CHROMIUM. Without
 // it the tests skip, except under CI=true where they fail.
 //
-// Screenshots go to $HEARINGROOM_SCREENSHOTS (default: $TMPDIR/hearingroom-screenshots).
+// Screenshots go to $HEARINGROOM_SCREENSHOTS (default: screenshots/ at the top of the
+// checkout, which git ignores): every screen at every size, to look at.
 // Join-to-first-frame figures: HEARINGROOM_JOIN_RUNS=10 go test -run JoinToFirstFrame -v
 // or go test -run '^$' -bench BrowserJoinToFirstFrame -benchtime 10x.
 
@@ -484,7 +485,7 @@ func screenshot(tb testing.TB, p *page, name string) {
 	tb.Helper()
 	dir := os.Getenv("HEARINGROOM_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "hearingroom-screenshots")
+		dir = filepath.Join("..", "..", "screenshots")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatal(err)
