@@ -20,12 +20,15 @@ const (
 	SortID         = "id"         // id ascending: the default
 	SortDue        = "due"        // running deadline ascending, cases without one last
 	SortReceived   = "received"   // received newest first (then id descending)
+	SortOldest     = "oldest"     // received oldest first (then id ascending): a ledger's own order
 	SortRisk       = "risk"       // red, yellow, green, then anything else
 	SortSupervised = "supervised" // cases under an open supervision first, then by due
 )
 
 // Sorts lists the sorts ListPetitions knows.
-func Sorts() []string { return []string{SortID, SortDue, SortReceived, SortRisk, SortSupervised} }
+func Sorts() []string {
+	return []string{SortID, SortDue, SortReceived, SortOldest, SortRisk, SortSupervised}
+}
 
 // NoDue is the due key (DueKey) of a case in which no deadline runs: after
 // every real deadline.
@@ -144,6 +147,7 @@ func cleanSet(ss []string) []string {
 //	id          none
 //	due         due key
 //	received    received at
+//	oldest      received at
 //	risk        risk rank
 //	supervised  0 when supervised else 1, due key
 type Cursor struct {
@@ -158,7 +162,7 @@ func SortKeys(p *Petition, sort string) []int64 {
 	switch sort {
 	case SortDue:
 		return []int64{l.DueKey()}
-	case SortReceived:
+	case SortReceived, SortOldest:
 		return []int64{l.ReceivedAt.UnixMicro()}
 	case SortRisk:
 		return []int64{int64(l.RiskRank)}

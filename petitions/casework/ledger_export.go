@@ -79,9 +79,10 @@ func (s *Service) ExportLedger(ctx context.Context, a petitions.Actor, f ExportF
 	}
 	// The store narrows by the received bounds (To a microsecond later:
 	// it compares whole microseconds); received decides.
-	// Newest first, by the received index: a township's year is read
-	// without walking the whole ledger.
-	base := petitions.PetitionFilter{ReceivedFrom: f.From, Sort: petitions.SortReceived}
+	// In the order the cases came in, as an office keeps its ledger, by
+	// the received index: a township's year is read without walking the
+	// whole ledger.
+	base := petitions.PetitionFilter{ReceivedFrom: f.From, Sort: petitions.SortOldest}
 	if !f.To.IsZero() {
 		base.ReceivedTo = f.To.Add(time.Microsecond)
 	}

@@ -96,6 +96,13 @@ func TestExportLedgerPermissions(t *testing.T) {
 	if len(rows) < len(all)*9/10 {
 		t.Errorf("the dispatcher's ledger has %d rows of %d cases", len(rows)-1, len(all))
 	}
+	// In the order the cases came in, as an office keeps its ledger.
+	for i := 2; i < len(rows); i++ {
+		if rows[i][2] < rows[i-1][2] {
+			t.Errorf("row %d (%s, received %s) comes after %s received %s", i, rows[i][1], rows[i][2], rows[i-1][1], rows[i-1][2])
+			break
+		}
+	}
 	text := strings.Join(flatten(rows), "\n")
 	for _, p := range all {
 		for _, pt := range p.Parties {

@@ -94,6 +94,7 @@ var sortSQL = map[string]struct {
 	petitions.SortID:         {},
 	petitions.SortDue:        {keys: []string{"due_key"}},
 	petitions.SortReceived:   {keys: []string{"received_at"}, desc: true},
+	petitions.SortOldest:     {keys: []string{"received_at"}},
 	petitions.SortRisk:       {keys: []string{"risk_rank"}},
 	petitions.SortSupervised: {keys: []string{"(CASE WHEN supervised THEN 0 ELSE 1 END)", "due_key"}},
 }
