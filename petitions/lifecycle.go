@@ -96,6 +96,7 @@ type TransitionInput struct {
 	DossierNo    string       `json:"dossier_no,omitempty"`    // archive
 
 	MediatorID    string        `json:"mediator_id,omitempty"`    // pick
+	ScheduledAt   time.Time     `json:"scheduled_at,omitzero"`    // accept (mediation): the first session
 	SelectionMode SelectionMode `json:"selection_mode,omitempty"` // pick; "" derives it from the role
 	PartyID       string        `json:"party_id,omitempty"`       // refuse, end_by_party, sign
 	PartyIDs      []string      `json:"party_ids,omitempty"`      // apply_confirmation: the applicants

@@ -24,6 +24,9 @@ type Mediation struct {
 	// MediatorIDs are the mediators who accepted the case.
 	MediatorIDs   []string `json:"mediator_ids,omitempty"`
 	PublicSession bool     `json:"public_session,omitempty"` // Art. 23: the parties may ask
+	// ScheduledAt is when the mediator who accepted means to hold the
+	// first session (zero: not said); the board shows it to the parties.
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	// EndedBy is the party who refused or ended mediation (Arts. 17, 23),
 	// and EndReason why mediation failed or ended (Art. 26).
 	EndedBy      string                `json:"ended_by,omitempty"`

@@ -78,8 +78,8 @@ func MediationLifecycle(days DayCounter, periods map[Step]Period) *Lifecycle {
 				Guards: []Guard{guardIsCandidate, guardReason}, Effect: effectDecline,
 				Doc: "The picked mediator declines; the parties pick again."},
 			{Name: "accept", From: []State{StateMediatorPending}, To: StateAccepted, Roles: mediator,
-				Guards: []Guard{guardIsCandidate}, Effect: effectMediatorAccept,
-				Doc: "The picked mediator takes the case (接单)."},
+				Guards: []Guard{guardIsCandidate, guardScheduledAhead}, Effect: effectMediatorAccept,
+				Doc: "The picked mediator takes the case (接单), and may say when the first session is held."},
 			{Name: "refuse", From: []State{StateApplied, StateMediatorPending}, To: StateRefused,
 				Roles:  []Role{RolePetitioner, RoleMediator, RoleTownship},
 				Guards: []Guard{guardPartyNamed}, Effect: effectEndedBy,
@@ -184,6 +184,12 @@ var (
 			pr.add("selection_mode", "Must be board, assigned or court.")
 		}
 		return pr.err("The pick")
+	}}
+	guardScheduledAhead = Guard{"scheduled_ahead", func(_ *Petition, in TransitionInput, now time.Time) error {
+		if !in.ScheduledAt.IsZero() && in.ScheduledAt.Before(now) {
+			return invalid("scheduled_at", "The first session cannot be scheduled in the past.")
+		}
+		return nil
 	}}
 	guardNotDeclined = Guard{"not_declined", func(p *Petition, in TransitionInput, _ time.Time) error {
 		if p.Mediation != nil && slices.ContainsFunc(p.Mediation.Declines, func(d Decline) bool { return d.MediatorID == in.MediatorID }) {
@@ -322,10 +328,11 @@ func effectDecline(p *Petition, in TransitionInput, env Env) error {
 	return nil
 }
 
-func effectMediatorAccept(p *Petition, _ TransitionInput, env Env) error {
+func effectMediatorAccept(p *Petition, in TransitionInput, env Env) error {
 	m := mediation(p)
 	m.MediatorIDs = appendOnce(m.MediatorIDs, m.Candidate)
 	m.Candidate = ""
+	m.ScheduledAt = in.ScheduledAt
 	p.AcceptedAt = env.Now
 	return setDeadline(p, env, StepMediation, env.Now, 0)
 }

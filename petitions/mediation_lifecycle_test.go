@@ -130,6 +130,16 @@ func mediationRows() []lcRow {
 			}},
 		{name: "not the picked mediator", tr: "accept", from: "mediator_pending", actor: RoleMediator,
 			in: TransitionInput{ActorID: "m2"}, guard: "is_candidate", code: EFORBIDDEN},
+		{name: "with the first session", tr: "accept", from: "mediator_pending", actor: RoleMediator,
+			in: TransitionInput{ActorID: "m1", ScheduledAt: lcT0.Add(50 * time.Hour)}, want: StateAccepted,
+			check: func(t *testing.T, c *Petition, _ Transitioned) {
+				if !c.Mediation.ScheduledAt.Equal(lcT0.Add(50 * time.Hour)) {
+					t.Errorf("scheduled %v", c.Mediation.ScheduledAt)
+				}
+			}},
+		{name: "first session in the past", tr: "accept", from: "mediator_pending", actor: RoleMediator,
+			in: TransitionInput{ActorID: "m1", ScheduledAt: lcT0.Add(-time.Hour)}, guard: "scheduled_ahead",
+			code: EINVALID, field: "scheduled_at"},
 
 		// refuse
 		{name: "before the pick", tr: "refuse", from: "applied", actor: RolePetitioner,

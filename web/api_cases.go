@@ -71,6 +71,7 @@ func (api *API) routes(r chi.Router) {
 	api.inboxRoutes(r)
 	api.ledgerRoutes(r)
 	api.statsRoutes(r)
+	api.mediatorRoutes(r)
 }
 
 // actor returns the signed-in person of r as the access rules see him.

@@ -15,6 +15,7 @@ type NewPerson struct {
 	Phone    string                `json:"phone,omitempty"`
 	Roles    []petitions.RoleGrant `json:"roles"`
 	Password string                `json:"password"`
+	Profile  *petitions.Profile    `json:"profile,omitempty"` // a mediator's board profile
 }
 
 // PersonChange changes an account; nil fields are kept.
@@ -23,6 +24,8 @@ type PersonChange struct {
 	Phone    *string                `json:"phone,omitempty"`
 	Roles    *[]petitions.RoleGrant `json:"roles,omitempty"`
 	Disabled *bool                  `json:"disabled,omitempty"`
+	// Profile replaces the board profile; an empty object removes it.
+	Profile *petitions.Profile `json:"profile,omitempty"`
 }
 
 // PasswordChange sets a password: an administrator resets anyone's, a
@@ -56,7 +59,7 @@ func (s *Service) CreatePerson(ctx context.Context, a petitions.Actor, n NewPers
 		return nil, err
 	}
 	p := &petitions.Person{ID: newID(), Login: petitions.NormalizeLogin(n.Login), Name: n.Name, Phone: n.Phone,
-		Roles: n.Roles, CreatedAt: s.now()}
+		Roles: n.Roles, Profile: n.Profile, CreatedAt: s.now()}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -96,6 +99,12 @@ func (s *Service) UpdatePerson(ctx context.Context, a petitions.Actor, id string
 		p.Roles = *c.Roles
 		if err := s.checkGrants(ctx, p.Roles); err != nil {
 			return nil, err
+		}
+	}
+	if c.Profile != nil {
+		p.Profile = c.Profile
+		if f := c.Profile; len(f.Specialties) == 0 && f.Intro == "" && f.Photo == "" {
+			p.Profile = nil
 		}
 	}
 	if c.Disabled != nil {

@@ -26,12 +26,18 @@ func Accounts(ps *People, hash string, at time.Time) []*petitions.Person {
 	all := ps.All()
 	out := make([]*petitions.Person, 0, len(all))
 	for i, p := range all {
-		out = append(out, &petitions.Person{
+		acc := &petitions.Person{
 			ID: p.ID, Login: petitions.NormalizeLogin(p.ID), Name: p.Name,
 			Phone:        fmt.Sprintf("138-0000-%04d", i+1),
 			Roles:        []petitions.RoleGrant{{Role: p.Role, Unit: p.UnitID}},
 			PasswordHash: hash, CreatedAt: at,
-		})
+		}
+		if p.Role == petitions.RoleMediator {
+			// The board shows a mediator's specialties and title; demo
+			// mediators have no photo (the board draws the surname).
+			acc.Profile = &petitions.Profile{Specialties: p.Specialties, Intro: p.Title}
+		}
+		out = append(out, acc)
 	}
 	return out
 }

@@ -26,10 +26,14 @@ func (db *DB) CreatePerson(ctx context.Context, p *petitions.Person) error {
 	if err != nil {
 		return internal(err, "person %s: encode roles", p.ID)
 	}
+	profile, err := petitions.ProfileColumn(p.Profile)
+	if err != nil {
+		return internal(err, "person %s: encode profile", p.ID)
+	}
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO people
-			(id, login, name, phone, roles, disabled, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			p.ID, p.Login, p.Name, p.Phone, string(roles), p.Disabled, p.PasswordHash, created)
+			(id, login, name, phone, roles, disabled, password_hash, created_at, profile) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			p.ID, p.Login, p.Name, p.Phone, string(roles), p.Disabled, p.PasswordHash, created, profile)
 		if uniqueViolation(err) != "" {
 			return petitions.Errorf(petitions.ECONFLICT, "A person with id %s or login %s exists.", p.ID, p.Login)
 		}
@@ -66,15 +70,19 @@ func grants(roles []petitions.RoleGrant) []petitions.RoleGrant {
 	return roles
 }
 
-const personColumns = `id, login, name, phone, roles, disabled, password_hash, created_at`
+const personColumns = `id, login, name, phone, roles, disabled, password_hash, created_at, profile`
 
 func scanPerson(row pgx.Row) (*petitions.Person, error) {
 	var p petitions.Person
-	var roles string
-	if err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Phone, &roles, &p.Disabled, &p.PasswordHash, &p.CreatedAt); err != nil {
+	var roles, profile string
+	if err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Phone, &roles, &p.Disabled, &p.PasswordHash, &p.CreatedAt, &profile); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(roles), &p.Roles); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Profile, err = petitions.ParseProfileColumn(profile); err != nil {
 		return nil, err
 	}
 	p.CreatedAt = p.CreatedAt.UTC()
@@ -147,10 +155,14 @@ func (db *DB) UpdatePerson(ctx context.Context, p *petitions.Person) error {
 	if err != nil {
 		return internal(err, "person %s: encode roles", p.ID)
 	}
+	profile, err := petitions.ProfileColumn(p.Profile)
+	if err != nil {
+		return internal(err, "person %s: encode profile", p.ID)
+	}
 	var stored *petitions.Person
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
-		stored, err = scanPerson(tx.QueryRow(ctx, `UPDATE people SET name = $1, phone = $2, roles = $3, disabled = $4
-			WHERE id = $5 RETURNING `+personColumns, p.Name, p.Phone, string(roles), p.Disabled, p.ID))
+		stored, err = scanPerson(tx.QueryRow(ctx, `UPDATE people SET name = $1, phone = $2, roles = $3, disabled = $4, profile = $5
+			WHERE id = $6 RETURNING `+personColumns, p.Name, p.Phone, string(roles), p.Disabled, profile, p.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return petitions.Errorf(petitions.ENOTFOUND, "There is no person %s.", p.ID)
 		}

@@ -23,10 +23,14 @@ func (db *DB) CreatePerson(ctx context.Context, p *petitions.Person) error {
 	if err != nil {
 		return internal(err, "person %s: encode roles", p.ID)
 	}
+	profile, err := petitions.ProfileColumn(p.Profile)
+	if err != nil {
+		return internal(err, "person %s: encode profile", p.ID)
+	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO people
-			(id, login, name, phone, roles, disabled, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.Login, p.Name, p.Phone, string(roles), p.Disabled, p.PasswordHash, created.UnixMicro())
+			(id, login, name, phone, roles, disabled, password_hash, created_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.Login, p.Name, p.Phone, string(roles), p.Disabled, p.PasswordHash, created.UnixMicro(), profile)
 		if isUnique(err) {
 			return petitions.Errorf(petitions.ECONFLICT, "A person with id %s or login %s exists.", p.ID, p.Login)
 		}
@@ -56,16 +60,20 @@ func grants(roles []petitions.RoleGrant) []petitions.RoleGrant {
 	return roles
 }
 
-const personColumns = `id, login, name, phone, roles, disabled, password_hash, created_at`
+const personColumns = `id, login, name, phone, roles, disabled, password_hash, created_at, profile`
 
 func scanPerson(row interface{ Scan(...any) error }) (*petitions.Person, error) {
 	var p petitions.Person
-	var roles string
+	var roles, profile string
 	var created int64
-	if err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Phone, &roles, &p.Disabled, &p.PasswordHash, &created); err != nil {
+	if err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Phone, &roles, &p.Disabled, &p.PasswordHash, &created, &profile); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(roles), &p.Roles); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Profile, err = petitions.ParseProfileColumn(profile); err != nil {
 		return nil, err
 	}
 	p.CreatedAt = time.UnixMicro(created).UTC()
@@ -130,10 +138,14 @@ func (db *DB) UpdatePerson(ctx context.Context, p *petitions.Person) error {
 	if err != nil {
 		return internal(err, "person %s: encode roles", p.ID)
 	}
+	profile, err := petitions.ProfileColumn(p.Profile)
+	if err != nil {
+		return internal(err, "person %s: encode profile", p.ID)
+	}
 	var stored *petitions.Person
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE people SET name = ?, phone = ?, roles = ?, disabled = ? WHERE id = ?`,
-			p.Name, p.Phone, string(roles), p.Disabled, p.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE people SET name = ?, phone = ?, roles = ?, disabled = ?, profile = ? WHERE id = ?`,
+			p.Name, p.Phone, string(roles), p.Disabled, profile, p.ID)
 		if err != nil {
 			return internal(err, "person %s: update", p.ID)
 		}

@@ -37,7 +37,7 @@ func samePerson(t *testing.T, what string, got, want *petitions.Person) {
 	t.Helper()
 	if got.ID != want.ID || got.Login != want.Login || got.Name != want.Name || got.Phone != want.Phone ||
 		got.Disabled != want.Disabled || got.PasswordHash != want.PasswordHash || !got.CreatedAt.Equal(want.CreatedAt) ||
-		fmt.Sprint(got.Roles) != fmt.Sprint(want.Roles) {
+		fmt.Sprint(got.Roles) != fmt.Sprint(want.Roles) || fmt.Sprint(got.Profile) != fmt.Sprint(want.Profile) {
 		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
 }
@@ -96,6 +96,40 @@ func testPeople(t *testing.T, s petitions.Store) {
 	}
 	wantCode(t, "SetPasswordHash(missing)", s.SetPasswordHash(ctx, "nobody", h2), petitions.ENOTFOUND)
 	wantCode(t, "SetPasswordHash(empty)", s.SetPasswordHash(ctx, p.ID, ""), petitions.EINVALID)
+
+	// A mediator's board profile is kept, replaced and removed with him;
+	// a bad one changes nothing.
+	m := newPerson(3, "fuyu-town")
+	m.Roles = []petitions.RoleGrant{{Role: petitions.RoleMediator, Unit: "fuyu-town"}}
+	m.Profile = &petitions.Profile{Specialties: []string{"婚姻家庭", "邻里纠纷"}, Intro: "从事人民调解二十年",
+		Photo: "data:image/png;base64,iVBORw0KGgo="}
+	if err := s.CreatePerson(ctx, m); err != nil {
+		t.Fatalf("CreatePerson(profile): %v", err)
+	}
+	if got, err := s.Person(ctx, m.ID); err != nil {
+		t.Fatalf("Person(profile): %v", err)
+	} else {
+		samePerson(t, "Person(profile)", got, m)
+	}
+	m.Profile = &petitions.Profile{Specialties: []string{"土地承包"}}
+	if err := s.UpdatePerson(ctx, m); err != nil {
+		t.Fatalf("UpdatePerson(profile): %v", err)
+	}
+	bad := *m
+	bad.Profile = &petitions.Profile{Photo: "https://example.invalid/face.png"}
+	wantCode(t, "UpdatePerson(photo from elsewhere)", s.UpdatePerson(ctx, &bad), petitions.EINVALID)
+	if got, err := s.Person(ctx, m.ID); err != nil {
+		t.Fatalf("Person(profile updated): %v", err)
+	} else {
+		samePerson(t, "Person(profile updated)", got, m)
+	}
+	m.Profile = nil
+	if err := s.UpdatePerson(ctx, m); err != nil {
+		t.Fatalf("UpdatePerson(no profile): %v", err)
+	}
+	if got, _ := s.Person(ctx, m.ID); got == nil || got.Profile != nil {
+		t.Fatalf("Person(profile removed) = %+v", got)
+	}
 }
 
 func testPeopleByUnit(t *testing.T, s petitions.Store) {

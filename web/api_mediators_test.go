@@ -1,0 +1,147 @@
+package web
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"hearingroom/petitions"
+	"hearingroom/petitions/demo"
+)
+
+// TestAPIMediatorBoard walks the mediator board (点单式调解): a terminal and
+// an official read the board of a station, village staff register a
+// mediation and pick a mediator from it, the mediator declines, they pick
+// another, who accepts with a date for the first session.
+func TestAPIMediatorBoard(t *testing.T) {
+	e := newAPIEnv(t)
+	station := demo.StationID(demo.TownshipID(0))
+
+	// An enrolled terminal reads its own station's board.
+	admin := e.asRole(petitions.RoleAdministrator)
+	code := str(admin.do("POST", "/api/v1/stations/"+station+"/pairings", nil).Body, "code")
+	device := e.anonymous()
+	r := device.do("POST", "/api/v1/terminals", map[string]string{"code": code, "name": "富裕镇接访室终端"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("enrol: %d %s", r.Status, r.Raw)
+	}
+	auth := []string{"Authorization", "Device " + str(r.Body, "credential")}
+	r = device.do("GET", "/api/v1/terminal/mediators", nil, auth...)
+	board, _ := r.Body["mediators"].([]any)
+	if r.Status != http.StatusOK || len(board) == 0 {
+		t.Fatalf("terminal's board: %d %s", r.Status, r.Raw)
+	}
+	first, _ := board[0].(map[string]any)
+	if str(first, "unit") != demo.TownshipID(0) || len(strs(first, "specialties")) == 0 || str(first, "name") == "" {
+		t.Errorf("the township's own mediators come first, with specialties: %v", first)
+	}
+	county := 0
+	for _, x := range board {
+		m, _ := x.(map[string]any)
+		if str(m, "unit") == demo.DeptID("xinfang") {
+			county++
+		}
+		if _, ok := m["phone"]; ok {
+			t.Errorf("the board shows a phone number: %v", m)
+		}
+	}
+	if county == 0 {
+		t.Errorf("no mediator of the county's mediation centre on the board: %s", r.Raw)
+	}
+	if r := device.do("GET", "/api/v1/terminal/mediators", nil, "Authorization", "Device nonsense"); r.Status != http.StatusUnauthorized {
+		t.Errorf("wrong credential: %d", r.Status)
+	}
+
+	// Officials read any unit's or station's board; bad queries are refused.
+	proxy := e.asRole(petitions.RoleProxy)
+	if r := proxy.do("GET", "/api/v1/mediators?station="+station, nil); r.Status != http.StatusOK || len(r.Body["mediators"].([]any)) != len(board) {
+		t.Errorf("the station's board for an official: %d %s", r.Status, r.Raw)
+	}
+	if r := proxy.do("GET", "/api/v1/mediators", nil); r.Status != http.StatusBadRequest {
+		t.Errorf("no unit: %d %s", r.Status, r.Raw)
+	}
+	if r := proxy.do("GET", "/api/v1/mediators?unit=no-such-unit", nil); r.Status != http.StatusNotFound {
+		t.Errorf("unknown unit: %d %s", r.Status, r.Raw)
+	}
+	if r := e.anonymous().do("GET", "/api/v1/mediators?unit="+demo.TownshipID(0), nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous: %d", r.Status)
+	}
+
+	// Village staff register a mediation for two villagers and pick the
+	// first mediator; he declines, they pick the second, who accepts.
+	village := demo.VillageID(0, 1)
+	r = proxy.do("GET", "/api/v1/mediators?unit="+village, nil)
+	vb, _ := r.Body["mediators"].([]any)
+	if len(vb) < 2 {
+		t.Fatalf("the village's board: %s", r.Raw)
+	}
+	m1, m2 := str(vb[0].(map[string]any), "id"), str(vb[1].(map[string]any), "id")
+	c := proxy.register(map[string]any{
+		"kind": "mediation", "category": "neighbours", "channel": "visit", "village": village,
+		"request": "相邻通行纠纷", "facts": "两户因院墙通道发生争执",
+		"parties": []map[string]any{
+			{"id": "a", "side": "petitioner", "name": "张三"},
+			{"id": "b", "side": "respondent", "name": "李四"},
+		},
+	})
+	id := str(c, "id")
+	pick := func(mediator string) {
+		t.Helper()
+		r := proxy.do("POST", "/api/v1/cases/"+id+"/transitions",
+			map[string]any{"name": "pick", "input": map[string]any{"mediator_id": mediator}})
+		if r.Status != http.StatusOK {
+			t.Fatalf("pick %s: %d %s", mediator, r.Status, r.Raw)
+		}
+	}
+	pick(m1)
+	first1 := e.as(m1)
+	if r := first1.do("POST", "/api/v1/cases/"+id+"/transitions",
+		map[string]any{"name": "decline", "input": map[string]any{"reason": "与当事人有亲属关系"}}); r.Status != http.StatusOK {
+		t.Fatalf("decline: %d %s", r.Status, r.Raw)
+	}
+	pick(m2)
+	second := e.as(m2)
+	pending := second.do("GET", "/api/v1/cases?state=mediator_pending&limit=500", nil)
+	found := false
+	for _, x := range pending.Body["cases"].([]any) {
+		found = found || str(x.(map[string]any), "id") == id
+	}
+	if !found {
+		t.Errorf("the picked mediator's list of picks lacks the case: %s", pending.Raw)
+	}
+	past := e.Now().Add(-time.Hour).Format(time.RFC3339)
+	if r := second.do("POST", "/api/v1/cases/"+id+"/transitions",
+		map[string]any{"name": "accept", "input": map[string]any{"scheduled_at": past}}); r.Status != http.StatusBadRequest {
+		t.Errorf("a first session in the past: %d %s", r.Status, r.Raw)
+	}
+	when := e.Now().Add(50 * time.Hour).Truncate(time.Minute)
+	r = second.do("POST", "/api/v1/cases/"+id+"/transitions",
+		map[string]any{"name": "accept", "input": map[string]any{"scheduled_at": when.Format(time.RFC3339)}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.Status, r.Raw)
+	}
+	r = proxy.do("GET", "/api/v1/cases/"+id, nil)
+	med, _ := r.Body["mediation"].(map[string]any)
+	at, _ := time.Parse(time.RFC3339, str(med, "scheduled_at"))
+	if str(r.Body, "state") != "accepted" || !at.Equal(when) || len(med["declines"].([]any)) != 1 {
+		t.Errorf("after the answers the staff see %s", r.Raw)
+	}
+
+	// The administrator gives a mediator a photo, kept with the account
+	// and shown on the board; a picture from elsewhere is refused.
+	photo := "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+	if r := admin.do("PATCH", "/api/v1/people/"+m1, map[string]any{"profile": map[string]any{
+		"specialties": []string{"邻里纠纷"}, "photo": "https://example.invalid/a.png"}}); r.Status != http.StatusBadRequest {
+		t.Errorf("a photo from elsewhere: %d %s", r.Status, r.Raw)
+	}
+	if r := admin.do("PATCH", "/api/v1/people/"+m1, map[string]any{"profile": map[string]any{
+		"specialties": []string{"邻里纠纷"}, "intro": "调解邻里纠纷十年", "photo": photo}}); r.Status != http.StatusOK {
+		t.Fatalf("set a photo: %d %s", r.Status, r.Raw)
+	}
+	r = proxy.do("GET", "/api/v1/mediators?unit="+village, nil)
+	for _, x := range r.Body["mediators"].([]any) {
+		if m := x.(map[string]any); str(m, "id") == m1 && (str(m, "photo") != photo || str(m, "intro") != "调解邻里纠纷十年") {
+			t.Errorf("the board shows %v", m)
+		}
+	}
+}
