@@ -3,12 +3,12 @@ package petitions
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -264,8 +264,8 @@ func (r *Report) OK() bool { return r.FirstBad == nil && r.ObjectProblemCount ==
 // same way (a ledger-level event has CaseSeq 0 and no case hashes). Each event
 // is checked against its stored predecessor, so one altered event is counted
 // once (twice if its Hash or CaseHash was altered: the next event of the
-// chain still links to the original), and Verify reads on to the end. When an event breaks several rules the
-// first in that order is reported.
+// chain still links to the original), and Verify reads on to the end. When an
+// event breaks several rules the first in that order is reported.
 //
 // If objects is not nil, Verify calls it, after the last event, for every
 // KindRecordingStored event whose object no KindRecordingPurged event
@@ -273,69 +273,34 @@ func (r *Report) OK() bool { return r.FirstBad == nil && r.ObjectProblemCount ==
 // stopping; it keeps those references until then.
 //
 // next returns the events one at a time and io.EOF after the last. Verify
-// keeps no event (next may reuse one), only the last hash of each case, so its
-// memory grows with the number of cases, not of events. An error from next
-// other than io.EOF ends Verify, which returns that error and the report so far.
+// copies each event (next may reuse one) into batches that it canonicalises
+// and hashes on every core, while the events' links are compared in Seq
+// order; it keeps a bounded number of batches, and of the history only the
+// last hash of each case, so its memory grows with the number of cases, not
+// of events. An error from next other than io.EOF ends Verify, which returns
+// that error and the report on the events before it.
 func Verify(next func() (*Event, error), objects ObjectChecker) (Report, error) {
-	v := verifier{cases: make(map[string]caseTip)}
-	r := &v.report
-	var stored []storedRef
-	purged := map[string]bool{}
-	for {
-		e, err := next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return *r, fmt.Errorf("petitions: verify after event %d: %w", r.LastSeq, err)
-		}
-		if e == nil {
-			return *r, fmt.Errorf("petitions: verify after event %d: next returned no event and no error", r.LastSeq)
-		}
-		r.Events++
-		if m := v.check(e); m != nil {
-			r.Bad++
-			if r.FirstBad == nil {
-				r.FirstBad = m
+	return verifyScan(func(emit func([]Event) error) error {
+		var c eventCopier
+		for {
+			e, err := next()
+			if err == nil && e == nil {
+				err = errNoEvent
+			}
+			if err != nil {
+				if ferr := c.flush(emit); ferr != nil {
+					return ferr
+				}
+				if err == io.EOF {
+					return nil
+				}
+				return err
+			}
+			if err := c.add(e, emit); err != nil {
+				return err
 			}
 		}
-		r.LastSeq, r.LastHash = e.Seq, e.Hash
-		if objects == nil {
-			continue
-		}
-		switch e.Kind {
-		case KindRecordingStored:
-			ref, err := parseRecordingRef(e.Data)
-			stored = append(stored, storedRef{seq: e.Seq, caseID: e.CaseID, ref: ref, err: err})
-		case KindRecordingPurged:
-			var p struct {
-				Object string `json:"object"`
-			}
-			if json.Unmarshal(e.Data, &p) == nil && p.Object != "" {
-				purged[p.Object] = true
-			}
-		}
-	}
-	r.Cases = len(v.cases)
-	// Objects are checked at the end, so that one a later event purged
-	// (retention) is not reported missing.
-	for _, st := range stored {
-		if st.err == nil && purged[st.ref.Object] {
-			continue
-		}
-		r.Objects++
-		err := st.err
-		if err == nil {
-			err = objects(st.ref.Object, st.ref.SHA256, st.ref.Size)
-		}
-		if err != nil {
-			r.ObjectProblemCount++
-			if len(r.ObjectProblems) < MaxObjectProblems {
-				r.ObjectProblems = append(r.ObjectProblems, ObjectProblem{Seq: st.seq, CaseID: st.caseID, Ref: st.ref, Err: err})
-			}
-		}
-	}
-	return *r, nil
+	}, objects)
 }
 
 // storedRef is a KindRecordingStored event Verify checks at the end.
@@ -346,40 +311,112 @@ type storedRef struct {
 	err    error // the reference did not parse
 }
 
-// verifier is the state of one Verify.
+// verifier is the sequential part of one Verify: it takes the batches in
+// Seq order, with what the workers found in each event on its own.
 type verifier struct {
-	report Report
-	cases  map[string]caseTip // the last event of each case
-	canon  []byte             // the canonical content of the current event
-	json   canonicalizer
-	linkIn []byte // a previous hash followed by canon
-	link   [2 * sha256.Size]byte
+	report  Report
+	cases   map[string]*caseTip // the last event of each case
+	objects bool                // gather the recording references
+	stored  []storedRef
+	purged  map[string]bool // objects a KindRecordingPurged event removed
 }
 
-// caseTip is what Verify keeps of a case: its last event's CaseSeq and CaseHash.
+func newVerifier(objects bool) *verifier {
+	return &verifier{cases: make(map[string]*caseTip), objects: objects, purged: map[string]bool{}}
+}
+
+// caseTip is what Verify keeps of a case: its last event's CaseSeq and
+// CaseHash, copied so that the batch it came in can go.
 type caseTip struct {
 	seq  int64
-	hash string
+	hash [hashLen]byte // the CaseHash, when it is hashLen long
+	odd  string        // the CaseHash otherwise (only a broken chain has one)
+	full bool          // hash holds the CaseHash
 }
 
-// check checks e against the events before it, moves the case's tip to e, and
+func (t *caseTip) is(h string) bool {
+	if t.full {
+		return string(t.hash[:]) == h
+	}
+	return t.odd == h
+}
+
+func (t *caseTip) String() string {
+	if t.full {
+		return string(t.hash[:])
+	}
+	return t.odd
+}
+
+func (t *caseTip) set(seq int64, h string) {
+	t.seq = seq
+	t.full = len(h) == hashLen
+	if t.full {
+		copy(t.hash[:], h)
+		t.odd = ""
+	} else {
+		t.odd = strings.Clone(h)
+	}
+}
+
+// checkBatch checks the events of b, the next batch in Seq order.
+func (v *verifier) checkBatch(b *verifyBatch) {
+	r := &v.report
+	faults := b.faults
+	for i := range b.events {
+		e := &b.events[i]
+		var f *linkFault
+		if len(faults) > 0 && faults[0].i == i {
+			f, faults = &faults[0], faults[1:]
+		}
+		r.Events++
+		if m := v.check(e, f); m != nil {
+			r.Bad++
+			if r.FirstBad == nil {
+				m.CaseID, m.Want, m.Got = strings.Clone(m.CaseID), strings.Clone(m.Want), strings.Clone(m.Got)
+				r.FirstBad = m
+			}
+		}
+		r.LastSeq, r.LastHash = e.Seq, e.Hash
+		if !v.objects {
+			continue
+		}
+		switch e.Kind {
+		case KindRecordingStored:
+			ref, err := parseRecordingRef(e.Data)
+			v.stored = append(v.stored, storedRef{seq: e.Seq, caseID: strings.Clone(e.CaseID), ref: ref, err: err})
+		case KindRecordingPurged:
+			var p struct {
+				Object string `json:"object"`
+			}
+			if json.Unmarshal(e.Data, &p) == nil && p.Object != "" {
+				v.purged[p.Object] = true
+			}
+		}
+	}
+}
+
+// check checks e against the events before it, given f, what a worker
+// found in e on its own (nil: nothing), moves the case's tip to e, and
 // returns the first rule e breaks, or nil.
-func (v *verifier) check(e *Event) *Mismatch {
+func (v *verifier) check(e *Event, f *linkFault) *Mismatch {
 	bad := func(field, reason, want, got string) *Mismatch {
 		return &Mismatch{Seq: e.Seq, CaseID: e.CaseID, Field: field, Reason: reason, Want: want, Got: got}
 	}
+	if f == nil {
+		f = &linkFault{}
+	}
 	last := &v.report
 	var m *Mismatch
-	canon, err := v.canonical(e)
 	switch {
 	case e.Seq != last.LastSeq+1:
 		m = bad("seq", ReasonSequenceGap, strconv.FormatInt(last.LastSeq+1, 10), strconv.FormatInt(e.Seq, 10))
 	case e.PrevHash != last.LastHash:
 		m = bad("prev_hash", ReasonPrevHash, last.LastHash, e.PrevHash)
-	case err != nil:
-		m = bad("data", ReasonMalformed, "canonical content", err.Error())
-	case !v.linked(e.PrevHash, canon, e.Hash):
-		m = bad("hash", ReasonHash, string(v.link[:]), e.Hash)
+	case f.err != nil:
+		m = bad("data", ReasonMalformed, "canonical content", f.err.Error())
+	case f.hash != "":
+		m = bad("hash", ReasonHash, f.hash, e.Hash)
 	}
 	if e.CaseID == "" {
 		switch {
@@ -394,32 +431,41 @@ func (v *verifier) check(e *Event) *Mismatch {
 		return m
 	}
 	tip := v.cases[e.CaseID]
+	if tip == nil {
+		tip = new(caseTip)
+		v.cases[strings.Clone(e.CaseID)] = tip
+	}
 	switch {
 	case m != nil:
 	case e.CaseSeq != tip.seq+1:
 		m = bad("case_seq", ReasonCaseChain, strconv.FormatInt(tip.seq+1, 10), strconv.FormatInt(e.CaseSeq, 10))
-	case e.CasePrevHash != tip.hash:
-		m = bad("case_prev_hash", ReasonCaseChain, tip.hash, e.CasePrevHash)
-	case !v.linked(e.CasePrevHash, canon, e.CaseHash):
-		m = bad("case_hash", ReasonCaseChain, string(v.link[:]), e.CaseHash)
+	case !tip.is(e.CasePrevHash):
+		m = bad("case_prev_hash", ReasonCaseChain, tip.String(), e.CasePrevHash)
+	case f.caseHash != "":
+		m = bad("case_hash", ReasonCaseChain, f.caseHash, e.CaseHash)
 	}
-	v.cases[e.CaseID] = caseTip{e.CaseSeq, e.CaseHash}
+	tip.set(e.CaseSeq, e.CaseHash)
 	return m
 }
 
-// canonical returns the canonical content of e in v's reused buffers.
-func (v *verifier) canonical(e *Event) ([]byte, error) {
-	canon, err := appendCanonicalEvent(v.canon[:0], e, &v.json)
-	if canon != nil {
-		v.canon = canon
+// checkObjects checks the recording references gathered, at the end, so
+// that one a later event purged (retention) is not reported missing.
+func (v *verifier) checkObjects(objects ObjectChecker) {
+	r := &v.report
+	for _, st := range v.stored {
+		if st.err == nil && v.purged[st.ref.Object] {
+			continue
+		}
+		r.Objects++
+		err := st.err
+		if err == nil {
+			err = objects(st.ref.Object, st.ref.SHA256, st.ref.Size)
+		}
+		if err != nil {
+			r.ObjectProblemCount++
+			if len(r.ObjectProblems) < MaxObjectProblems {
+				r.ObjectProblems = append(r.ObjectProblems, ObjectProblem{Seq: st.seq, CaseID: st.caseID, Ref: st.ref, Err: err})
+			}
+		}
 	}
-	return canon, err
-}
-
-// linked reports whether want is ChainHash(prev, canon), which it leaves in v.link.
-func (v *verifier) linked(prev string, canon []byte, want string) bool {
-	v.linkIn = append(append(v.linkIn[:0], prev...), canon...)
-	sum := sha256.Sum256(v.linkIn)
-	hex.Encode(v.link[:], sum[:])
-	return string(v.link[:]) == want
 }

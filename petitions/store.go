@@ -2,9 +2,6 @@ package petitions
 
 import (
 	"context"
-	"errors"
-	"io"
-	"iter"
 	"time"
 )
 
@@ -35,6 +32,12 @@ type Store interface {
 	// p.Version is 1. It returns EINVALID if p has no ID or CaseNo or ev
 	// cannot be sealed, and ECONFLICT if a case with p.ID or p.CaseNo exists.
 	CreatePetition(ctx context.Context, p *Petition, ev *Event) error
+	// CreatePetitionWithFacts is CreatePetition that also stores f, the
+	// statistics facts of p as created (stats.FactsOf of p at Version 1 and
+	// ev; see SaveFacts), in the same transaction: the case, its event and
+	// its facts are all stored or none is. f may be nil (no facts); it
+	// returns EINVALID if f is of another case than p.
+	CreatePetitionWithFacts(ctx context.Context, p *Petition, ev *Event, f *CaseFacts) error
 	// Petition returns the case with the given id, its Version the stored
 	// one, or ENOTFOUND.
 	Petition(ctx context.Context, id string) (*Petition, error)
@@ -275,32 +278,21 @@ func (f PetitionFilter) ListLimit() int {
 	return f.Limit
 }
 
-// VerifyStore runs Verify over the whole history of s, read with ScanEvents.
-// An error reading the store ends it and is returned with the report so far.
+// VerifyStore runs Verify over the whole history of s, read with
+// ScanEventBatches if s is an EventBatchScanner, else with ScanEvents. An
+// error reading the store ends it and is returned with the report so far.
 func VerifyStore(ctx context.Context, s Store, objects ObjectChecker) (Report, error) {
-	var scanErr error
-	seq := func(yield func(*Event) bool) {
-		stop := errors.New("stopped")
-		err := s.ScanEvents(ctx, 1, func(e *Event) error {
-			if !yield(e) {
-				return stop
-			}
-			return nil
-		})
-		if err != nil && err != stop {
-			scanErr = err
-		}
+	if bs, ok := s.(EventBatchScanner); ok {
+		return verifyScan(func(emit func([]Event) error) error {
+			return bs.ScanEventBatches(ctx, 1, emit)
+		}, objects)
 	}
-	next, done := iter.Pull(seq)
-	defer done()
-	return Verify(func() (*Event, error) {
-		e, ok := next()
-		switch {
-		case ok:
-			return e, nil
-		case scanErr != nil:
-			return nil, scanErr
+	return verifyScan(func(emit func([]Event) error) error {
+		var c eventCopier
+		err := s.ScanEvents(ctx, 1, func(e *Event) error { return c.add(e, emit) })
+		if ferr := c.flush(emit); err == nil {
+			err = ferr
 		}
-		return nil, io.EOF
+		return err
 	}, objects)
 }

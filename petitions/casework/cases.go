@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/stats"
 )
 
 // CaseView is a case file as one reader may see it: the record (Redacted
@@ -195,15 +196,16 @@ func (s *Service) Register(ctx context.Context, a petitions.Actor, p *petitions.
 		return nil, err
 	}
 	c.QueryCode = code
-	for range 5 {
-		if c.CaseNo, err = s.nextCaseNo(ctx, tree, c.ReceivedAt); err != nil {
+	for try := range 5 {
+		if c.CaseNo, err = s.nextCaseNo(ctx, tree, c.ReceivedAt, try > 0); err != nil {
 			return nil, err
 		}
-		ev, err := s.event(KindRegistered, a, role, data)
-		if err != nil {
+		var ev *petitions.Event
+		if ev, err = s.event(KindRegistered, a, role, data); err != nil {
 			return nil, err
 		}
-		err = s.store.CreatePetition(ctx, c, ev)
+		// err, not a new variable: a store error must reach the check below.
+		err = s.store.CreatePetitionWithFacts(ctx, c, ev, s.registeredFacts(ctx, c, ev))
 		if petitions.ErrorCode(err) != petitions.ECONFLICT {
 			break // another server took the number: take the next
 		}
@@ -211,8 +213,24 @@ func (s *Service) Register(ctx context.Context, a petitions.Actor, p *petitions.
 	if err != nil {
 		return nil, err
 	}
-	s.refreshFacts(ctx, c)
 	return s.view(a, c, tree, false), nil
+}
+
+// registeredFacts returns the statistics facts of c as it is about to be
+// created with its one event ev, stored with it in one transaction. A
+// failure is logged and gives nil: the case is created, and its facts lag
+// until its next change or stats.Backfill.
+func (s *Service) registeredFacts(ctx context.Context, c *petitions.Petition, ev *petitions.Event) *petitions.CaseFacts {
+	p := c.Clone()
+	p.Version = 1
+	e := *ev
+	e.CaseID, e.At = p.ID, e.At.Truncate(time.Microsecond) // as Seal stores it
+	f, err := stats.FactsOf(p, []*petitions.Event{&e}, s.lcs)
+	if err != nil {
+		s.log.ErrorContext(ctx, "statistics facts not saved", "case", p.ID, "version", p.Version, "err", err)
+		return nil
+	}
+	return f
 }
 
 // registeringGrant returns the role (and its unit) in which a registers c:
@@ -290,10 +308,11 @@ func queryCode() (string, error) {
 // nextCaseNo returns the next public case number of the year of at:
 // 县码-年-序号, the serial seven digits. Serials are dense from 1, so the
 // first number of a year after a start is found by searching the store
-// (exponentially, then by halves); after that a counter runs. A number
-// another server took meanwhile makes CreatePetition fail with ECONFLICT and
-// the caller asks again.
-func (s *Service) nextCaseNo(ctx context.Context, tree *petitions.UnitTree, at time.Time) (string, error) {
+// (exponentially, then by halves); after that a counter runs in memory and
+// the store is not asked. A number another server took meanwhile makes
+// CreatePetition fail with ECONFLICT, and the caller asks again with probe
+// set: the counter then skips the numbers the store holds.
+func (s *Service) nextCaseNo(ctx context.Context, tree *petitions.UnitTree, at time.Time, probe bool) (string, error) {
 	prefix := "hr"
 	if root := rootUnit(tree); root != nil {
 		prefix = root.Code
@@ -344,6 +363,9 @@ func (s *Service) nextCaseNo(ctx context.Context, tree *petitions.UnitTree, at t
 	}
 	for {
 		last++
+		if !probe {
+			break
+		}
 		ok, err := exists(last)
 		if err != nil {
 			return "", err

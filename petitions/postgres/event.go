@@ -11,41 +11,44 @@ import (
 )
 
 // AppendEvent seals ev and appends it to the history; see petitions.Store.
+// It is committed in a batch of the appender.
 func (db *DB) AppendEvent(ctx context.Context, ev *petitions.Event) error {
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	var e petitions.Event
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
 		if ev.CaseID != "" {
 			var exists bool
 			// FOR KEY SHARE: the case cannot vanish before the event is in.
 			err := tx.QueryRow(ctx, `SELECT true FROM petitions WHERE id = $1 FOR KEY SHARE`, ev.CaseID).Scan(&exists)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", ev.CaseID)
+				return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", ev.CaseID)
 			}
 			if err != nil {
-				return internal(err, "event: find case %s", ev.CaseID)
+				return nil, internal(err, "event: find case %s", ev.CaseID)
 			}
 		}
-		e = *ev
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
+		e := *ev
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
 		return err
 	}
-	*ev = e
+	*ev = *it.sealed
 	return nil
 }
 
 // appendLock serialises appends to the history of the current schema: the
 // next event is sealed on the last one, so two appends cannot overlap. It is
 // a transaction-level lock, released at commit, taken last in every write
-// transaction so that it cannot take part in a deadlock.
+// transaction (in a batch of the appender, after every item's writes) so
+// that it cannot take part in a deadlock. Several servers on one database
+// serialise on it too.
 const appendLock = `SELECT pg_advisory_xact_lock(hashtextextended('hearingroom.ledger:' || coalesce(current_schema(), ''), 0))`
 
 // appendEvent seals ev after the last event of the ledger and of its case, as
-// tx sees them once it holds appendLock, and inserts it. On any error ev is
+// tx sees them once it holds appendLock, and inserts it: the append of a
+// write transaction of its own, outside the appender (MarkDelivered). On any error ev is
 // left unchanged. A lost race for a sequence number (a writer that does not
 // take the lock) fails the transaction with errRetry, and inTx runs it again.
 func appendEvent(ctx context.Context, tx pgx.Tx, ev *petitions.Event) error {
@@ -148,81 +151,4 @@ func (db *DB) Events(ctx context.Context, caseID string) ([]*petitions.Event, er
 		events = []*petitions.Event{}
 	}
 	return events, nil
-}
-
-// scanBatch is how many events ScanEvents reads per query: the history is
-// read in keyset pages (seq >= next, by seq), so no query or transaction
-// stays open over the whole of it, and the history is append-only, so the
-// pages join without a gap.
-const scanBatch = 10000
-
-// ScanEvents streams the history from fromSeq; see petitions.Store. A
-// goroutine reads the next batch while fn runs over the current one, so
-// that decoding the rows and what fn does (verifying the chain) overlap.
-func (db *DB) ScanEvents(ctx context.Context, fromSeq int64, fn func(*petitions.Event) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan []petitions.Event, 1)
-	read := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		next := max(fromSeq, 1)
-		for {
-			b, err := db.scanBatch(ctx, next)
-			if err != nil {
-				read <- err
-				return
-			}
-			if len(b) > 0 {
-				select {
-				case batches <- b:
-				case <-ctx.Done():
-					read <- nil // the reader stopped
-					return
-				}
-			}
-			if len(b) < scanBatch {
-				read <- nil
-				return
-			}
-			next = b[len(b)-1].Seq + 1
-		}
-	}()
-	var stop error
-	for b := range batches {
-		for i := 0; i < len(b) && stop == nil; i++ {
-			stop = fn(&b[i])
-		}
-		if stop != nil {
-			cancel()
-			for range batches {
-			}
-			<-read
-			return stop
-		}
-	}
-	return <-read
-}
-
-// scanBatch reads up to scanBatch events from seq from on.
-func (db *DB) scanBatch(ctx context.Context, from int64) ([]petitions.Event, error) {
-	b := make([]petitions.Event, 0, scanBatch)
-	err := db.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE seq >= $1 ORDER BY seq LIMIT $2`, from, scanBatch)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			b = append(b, petitions.Event{})
-			if err := scanEvent(rows, &b[len(b)-1]); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, internal(err, "scan events from %d", from)
-	}
-	return b, nil
 }

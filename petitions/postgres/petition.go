@@ -13,42 +13,64 @@ import (
 
 // CreatePetition stores a new case with its first event; see petitions.Store.
 func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
+	return db.CreatePetitionWithFacts(ctx, p, ev, nil)
+}
+
+// CreatePetitionWithFacts stores a new case with its first event and its
+// statistics facts; see petitions.Store.
+func (db *DB) CreatePetitionWithFacts(ctx context.Context, p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) error {
 	if err := petitions.CheckStorable(p, ev); err != nil {
 		return err
 	}
+	if f != nil && f.CaseID != p.ID {
+		return petitions.Errorf(petitions.EINVALID, "The facts are of case %s, not %s.", f.CaseID, p.ID)
+	}
+	it, err := createItem(p, ev, f)
+	if err != nil {
+		return err
+	}
+	if err := db.app.do(ctx, it); err != nil {
+		return err
+	}
+	p.Version, *ev = 1, *it.sealed
+	return nil
+}
+
+// createItem is the append of a new case p with its first event ev and its
+// facts f (nil for none).
+func createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) (*appendItem, error) {
 	c := p.Clone()
 	c.Version = 1
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return internal(err, "case %s: encode", p.ID)
+		return nil, internal(err, "case %s: encode", p.ID)
 	}
-	var e petitions.Event
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	return &appendItem{newCase: true, write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
 		_, err := tx.Exec(ctx, `INSERT INTO petitions
 			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
 			VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7)`,
 			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
 		if uniqueViolation(err) != "" {
-			return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
 		}
 		if badText(err) {
-			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
+			return nil, fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
 		}
 		if err != nil {
-			return internal(err, "case %s: insert", c.ID)
+			return nil, internal(err, "case %s: insert", c.ID)
 		}
 		if err := writeListing(ctx, tx, c); err != nil {
-			return err
+			return nil, err
 		}
-		e = *ev
+		if f != nil {
+			if err := writeFacts(ctx, tx, f); err != nil {
+				return nil, err
+			}
+		}
+		e := *ev
 		e.CaseID = c.ID
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
-		return err
-	}
-	p.Version, *ev = 1, e
-	return nil
+		return &e, nil
+	}}, nil
 }
 
 // UpdatePetition stores a changed case and its event if the stored version
@@ -66,18 +88,17 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 	if err != nil {
 		return internal(err, "case %s: encode", p.ID)
 	}
-	var e petitions.Event
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
 		var stored int64
 		err := tx.QueryRow(ctx, `SELECT version FROM petitions WHERE id = $1 FOR UPDATE`, c.ID).Scan(&stored)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
 		}
 		if err != nil {
-			return internal(err, "case %s: read version", c.ID)
+			return nil, internal(err, "case %s: read version", c.ID)
 		}
 		if stored != expectedVersion {
-			return petitions.Errorf(petitions.ECONFLICT,
+			return nil, petitions.Errorf(petitions.ECONFLICT,
 				"Case %s changed meanwhile (version %d, not %d); reload it and try again.", c.ID, stored, expectedVersion)
 		}
 		_, err = tx.Exec(ctx, `UPDATE petitions SET case_no = $1, query_code_hash = $2, lead_unit = $3,
@@ -85,25 +106,25 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 			c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
 			c.Version, string(doc), c.ID, expectedVersion)
 		if uniqueViolation(err) != "" {
-			return petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
 		}
 		if badText(err) {
-			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
+			return nil, fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The case holds text the database cannot keep."), err)
 		}
 		if err != nil {
-			return internal(err, "case %s: update", c.ID)
+			return nil, internal(err, "case %s: update", c.ID)
 		}
 		if err := writeListing(ctx, tx, c); err != nil {
-			return err
+			return nil, err
 		}
-		e = *ev
+		e := *ev
 		e.CaseID = c.ID
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
 		return err
 	}
-	p.Version, *ev = c.Version, e
+	p.Version, *ev = c.Version, *it.sealed
 	return nil
 }
 

@@ -19,9 +19,11 @@ import (
 
 // DB is the PostgreSQL store, on a pgxpool connection pool. Open it with
 // Open, bring its schema up to date with Migrate (or refuse a stale one with
-// CheckSchema), and Close it.
+// CheckSchema), and Close it. The writes that append to the history go
+// through its appender (appender.go), which commits them in batches.
 type DB struct {
 	pool *pgxpool.Pool
+	app  *appender
 }
 
 // Open connects to the server dsn names and checks that it answers. The DSN
@@ -43,11 +45,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, internal(err, "connect to %s:%d", config.ConnConfig.Host, config.ConnConfig.Port)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.app = newAppender(db)
+	return db, nil
 }
 
-// Close closes the connections to the server.
+// Close waits for the batch of appends being committed, fails those still
+// waiting, and closes the connections to the server.
 func (db *DB) Close() error {
+	db.app.close()
 	db.pool.Close()
 	return nil
 }

@@ -152,43 +152,42 @@ func (db *DB) LinkSession(ctx context.Context, sessionID, caseID string, ev *pet
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	var e petitions.Event
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
 		s, err := scanSession(tx.QueryRow(ctx, `SELECT doc FROM sessions WHERE id = $1 FOR UPDATE`, sessionID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", sessionID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", sessionID)
 		}
 		if err != nil {
-			return internal(err, "session %s", sessionID)
+			return nil, internal(err, "session %s", sessionID)
 		}
 		var exists bool
 		// FOR KEY SHARE: the case cannot vanish before the event is in.
 		err = tx.QueryRow(ctx, `SELECT true FROM petitions WHERE id = $1 FOR KEY SHARE`, caseID).Scan(&exists)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", caseID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", caseID)
 		}
 		if err != nil {
-			return internal(err, "session %s: find case %s", sessionID, caseID)
+			return nil, internal(err, "session %s: find case %s", sessionID, caseID)
 		}
 		if s.CaseID != "" && s.CaseID != caseID {
-			return petitions.Errorf(petitions.ECONFLICT, "Session %s belongs to case %s.", sessionID, s.CaseID)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "Session %s belongs to case %s.", sessionID, s.CaseID)
 		}
 		s.CaseID = caseID
 		doc, err := json.Marshal(s)
 		if err != nil {
-			return internal(err, "session %s: encode", sessionID)
+			return nil, internal(err, "session %s: encode", sessionID)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET case_id = $1, updated_at = now(), doc = $2 WHERE id = $3`,
 			caseID, string(doc), sessionID); err != nil {
-			return internal(err, "session %s: link", sessionID)
+			return nil, internal(err, "session %s: link", sessionID)
 		}
-		e = *ev
+		e := *ev
 		e.CaseID = caseID
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
 		return err
 	}
-	*ev = e
+	*ev = *it.sealed
 	return nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,26 +10,34 @@ import (
 )
 
 // AppendEvent seals ev and appends it to the history; see petitions.Store.
+// It is committed in a batch of the appender.
 func (db *DB) AppendEvent(ctx context.Context, ev *petitions.Event) error {
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
 		if ev.CaseID != "" {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM petitions WHERE id = ?`, ev.CaseID).Scan(&n); err != nil {
-				return internal(err, "event: find case %s", ev.CaseID)
+				return nil, internal(err, "event: find case %s", ev.CaseID)
 			}
 			if n == 0 {
-				return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", ev.CaseID)
+				return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", ev.CaseID)
 			}
 		}
-		return appendEvent(ctx, tx, ev)
-	})
+		e := *ev
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
+		return err
+	}
+	*ev = *it.sealed
+	return nil
 }
 
 // appendEvent seals ev after the last event of the ledger and of its case, as
-// tx sees them, and inserts it. On any error ev is left unchanged. A lost race
+// tx sees them, and inserts it: the append of a write transaction of its
+// own, outside the appender (MarkDelivered). On any error ev is left unchanged. A lost race
 // for a sequence number (another writer on the file) wraps errRetry.
 func appendEvent(ctx context.Context, tx *sql.Tx, ev *petitions.Event) error {
 	prev, err := lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events ORDER BY seq DESC LIMIT 1`)
@@ -126,44 +133,4 @@ func (db *DB) Events(ctx context.Context, caseID string) ([]*petitions.Event, er
 		return nil, internal(err, "events of %s", caseID)
 	}
 	return events, nil
-}
-
-// scanBatch is how many events ScanEvents reads per query, so that no read
-// transaction stays open over the whole history.
-const scanBatch = 10000
-
-// ScanEvents streams the history from fromSeq; see petitions.Store.
-func (db *DB) ScanEvents(ctx context.Context, fromSeq int64, fn func(*petitions.Event) error) error {
-	e := &petitions.Event{Data: make(json.RawMessage, 0, 512)}
-	next := max(fromSeq, 1)
-	for {
-		n, last, err := db.scanBatch(ctx, next, e, fn)
-		if err != nil || n < db.batch {
-			return err
-		}
-		next = last + 1
-	}
-}
-
-// scanBatch calls fn for at most db.batch events from seq from on, and
-// returns how many it read and the last seq.
-func (db *DB) scanBatch(ctx context.Context, from int64, e *petitions.Event, fn func(*petitions.Event) error) (n int, last int64, err error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE seq >= ? ORDER BY seq LIMIT ?`, from, db.batch)
-	if err != nil {
-		return 0, 0, internal(err, "scan events from %d", from)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scanEvent(rows, e); err != nil {
-			return n, last, internal(err, "scan events from %d", from)
-		}
-		n, last = n+1, e.Seq
-		if err := fn(e); err != nil {
-			return n, last, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return n, last, internal(err, "scan events from %d", from)
-	}
-	return n, last, nil
 }

@@ -11,39 +11,62 @@ import (
 
 // CreatePetition stores a new case with its first event; see petitions.Store.
 func (db *DB) CreatePetition(ctx context.Context, p *petitions.Petition, ev *petitions.Event) error {
+	return db.CreatePetitionWithFacts(ctx, p, ev, nil)
+}
+
+// CreatePetitionWithFacts stores a new case with its first event and its
+// statistics facts; see petitions.Store.
+func (db *DB) CreatePetitionWithFacts(ctx context.Context, p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) error {
 	if err := petitions.CheckStorable(p, ev); err != nil {
 		return err
 	}
+	if f != nil && f.CaseID != p.ID {
+		return petitions.Errorf(petitions.EINVALID, "The facts are of case %s, not %s.", f.CaseID, p.ID)
+	}
+	it, err := db.createItem(p, ev, f)
+	if err != nil {
+		return err
+	}
+	if err := db.app.do(ctx, it); err != nil {
+		return err
+	}
+	p.Version, *ev = 1, *it.sealed
+	return nil
+}
+
+// createItem is the append of a new case p with its first event ev and its
+// facts f (nil for none).
+func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) (*appendItem, error) {
 	c := p.Clone()
 	c.Version = 1
 	doc, err := json.Marshal(c)
 	if err != nil {
-		return internal(err, "case %s: encode", p.ID)
+		return nil, internal(err, "case %s: encode", p.ID)
 	}
-	e := *ev
-	e.CaseID = p.ID
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	return &appendItem{newCase: true, write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
 		now := db.now().UnixMicro()
 		_, err := tx.ExecContext(ctx, `INSERT INTO petitions
 			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), now, now, string(doc))
 		if isUnique(err) {
-			return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
 		}
 		if err != nil {
-			return internal(err, "case %s: insert", c.ID)
+			return nil, internal(err, "case %s: insert", c.ID)
 		}
 		if err := writeListing(ctx, tx, c); err != nil {
-			return err
+			return nil, err
 		}
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
-		return err
-	}
-	p.Version, *ev = 1, e
-	return nil
+		if f != nil {
+			if err := writeFacts(ctx, tx, f); err != nil {
+				return nil, err
+			}
+		}
+		e := *ev
+		e.CaseID = c.ID
+		return &e, nil
+	}}, nil
 }
 
 // UpdatePetition stores a changed case and its event if the stored version
@@ -58,19 +81,17 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 	if err != nil {
 		return internal(err, "case %s: encode", p.ID)
 	}
-	e := *ev
-	e.CaseID = p.ID
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
 		var stored int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM petitions WHERE id = ?`, c.ID).Scan(&stored)
 		if errors.Is(err, sql.ErrNoRows) {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", c.ID)
 		}
 		if err != nil {
-			return internal(err, "case %s: read version", c.ID)
+			return nil, internal(err, "case %s: read version", c.ID)
 		}
 		if stored != expectedVersion {
-			return petitions.Errorf(petitions.ECONFLICT,
+			return nil, petitions.Errorf(petitions.ECONFLICT,
 				"Case %s changed meanwhile (version %d, not %d); reload it and try again.", c.ID, stored, expectedVersion)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE petitions SET case_no = ?, query_code_hash = ?, lead_unit = ?,
@@ -78,20 +99,22 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 			c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind),
 			db.now().UnixMicro(), c.Version, string(doc), c.ID, expectedVersion)
 		if isUnique(err) {
-			return petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "Another case has number %s.", c.CaseNo)
 		}
 		if err != nil {
-			return internal(err, "case %s: update", c.ID)
+			return nil, internal(err, "case %s: update", c.ID)
 		}
 		if err := writeListing(ctx, tx, c); err != nil {
-			return err
+			return nil, err
 		}
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
+		e := *ev
+		e.CaseID = c.ID
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
 		return err
 	}
-	p.Version, *ev = c.Version, e
+	p.Version, *ev = c.Version, *it.sealed
 	return nil
 }
 

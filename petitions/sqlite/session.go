@@ -138,40 +138,40 @@ func (db *DB) LinkSession(ctx context.Context, sessionID, caseID string, ev *pet
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	e := *ev
-	e.CaseID = caseID
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
 		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT doc FROM sessions WHERE id = ?`, sessionID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", sessionID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", sessionID)
 		}
 		if err != nil {
-			return internal(err, "session %s", sessionID)
+			return nil, internal(err, "session %s", sessionID)
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM petitions WHERE id = ?`, caseID).Scan(&n); err != nil {
-			return internal(err, "session %s: find case %s", sessionID, caseID)
+			return nil, internal(err, "session %s: find case %s", sessionID, caseID)
 		}
 		if n == 0 || caseID == "" {
-			return petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", caseID)
+			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no case %s.", caseID)
 		}
 		if s.CaseID != "" && s.CaseID != caseID {
-			return petitions.Errorf(petitions.ECONFLICT, "Session %s belongs to case %s.", sessionID, s.CaseID)
+			return nil, petitions.Errorf(petitions.ECONFLICT, "Session %s belongs to case %s.", sessionID, s.CaseID)
 		}
 		s.CaseID = caseID
 		doc, err := json.Marshal(s)
 		if err != nil {
-			return internal(err, "session %s: encode", sessionID)
+			return nil, internal(err, "session %s: encode", sessionID)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET case_id = ?, updated_at = ?, doc = ? WHERE id = ?`,
 			caseID, db.now().UnixMicro(), string(doc), sessionID); err != nil {
-			return internal(err, "session %s: link", sessionID)
+			return nil, internal(err, "session %s: link", sessionID)
 		}
-		return appendEvent(ctx, tx, &e)
-	})
-	if err != nil {
+		e := *ev
+		e.CaseID = caseID
+		return &e, nil
+	}}
+	if err := db.app.do(ctx, it); err != nil {
 		return err
 	}
-	*ev = e
+	*ev = *it.sealed
 	return nil
 }

@@ -31,13 +31,16 @@ var migrationFS embed.FS
 const BusyTimeout = 5 * time.Second
 
 // DB is the SQLite store. Open it with Open, bring its schema up to date with
-// Migrate (or refuse a stale one with CheckSchema), and Close it.
+// Migrate (or refuse a stale one with CheckSchema), and Close it. The writes
+// that append to the history go through its appender (appender.go), which
+// commits them in batches.
 type DB struct {
 	write *sql.DB // one connection; every transaction BEGIN IMMEDIATE
 	read  *sql.DB // query-only connections
 	path  string
 	now   func() time.Time
 	batch int // events per query of ScanEvents
+	app   *appender
 }
 
 var _ petitions.Store = (*DB)(nil)
@@ -84,11 +87,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		return nil, internal(err, "open %s", path)
 	}
-	return &DB{write: write, read: read, path: path, now: time.Now, batch: scanBatch}, nil
+	db := &DB{write: write, read: read, path: path, now: time.Now, batch: scanBatch}
+	db.app = newAppender(db)
+	return db, nil
 }
 
-// Close closes the database.
+// Close waits for the batch of appends being committed, fails those still
+// waiting, and closes the database.
 func (db *DB) Close() error {
+	db.app.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

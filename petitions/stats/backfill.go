@@ -11,7 +11,9 @@ import (
 // and returns how many it saved. Run it after a migration adds the facts
 // table to a ledger that has cases, after loading cases past casework, or
 // to repair facts a crash left behind their case. A case changed meanwhile
-// keeps the newer facts (SaveFacts never goes back a version).
+// keeps the newer facts (SaveFacts never goes back a version). A store
+// that keeps the facts pre-summed (SumsRebuilder) then recomputes its sums
+// from the facts, repairing them too.
 func Backfill(ctx context.Context, store petitions.Store, lcs map[petitions.Kind]*petitions.Lifecycle) (int, error) {
 	n := 0
 	f := petitions.PetitionFilter{Limit: petitions.MaxListLimit}
@@ -28,9 +30,23 @@ func Backfill(ctx context.Context, store petitions.Store, lcs map[petitions.Kind
 			n++
 		}
 		if len(page) < f.Limit {
-			return n, nil
+			break
 		}
 	}
+	if rb, ok := store.(SumsRebuilder); ok {
+		if err := rb.RebuildFactSums(ctx); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// SumsRebuilder is a store that keeps the facts pre-summed
+// (petitions.FactSums) and can recompute the sums from the facts of every
+// case: after facts were loaded in bulk without SaveFacts, or to repair
+// them. Both adapters are.
+type SumsRebuilder interface {
+	RebuildFactSums(ctx context.Context) error
 }
 
 // SaveFactsOf recomputes the facts of case p, as stored at p.Version, from

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,6 +200,8 @@ func testFactsAggregate(t *testing.T, s petitions.Store) {
 	}
 	sameTotals(t, "after newer facts", after, foldFacts(q, facts, units))
 
+	testFactsUpdates(t, s, r, facts, units, groups)
+
 	wantCode(t, "SaveFacts of no case", s.SaveFacts(ctx, &petitions.CaseFacts{CaseID: "nowhere", Version: 1}), petitions.ENOTFOUND)
 	_, err = s.AggregateFacts(ctx, petitions.FactsQuery{From: t0, To: t0.AddDate(0, 0, 1), Now: t0, GroupBy: "colour"})
 	wantCode(t, "AggregateFacts by colour", err, petitions.EINVALID)
@@ -254,4 +257,133 @@ func testFactsDemo(t *testing.T, s petitions.Store) {
 			sameTotals(t, fmt.Sprintf("demo, unit %q, by %q", unit, g), got, foldFacts(q, facts, units))
 		}
 	}
+}
+
+// monthQueries are the queries of the pre-summed facts: periods that
+// start and end on China month boundaries, that split months at either
+// end, that fall inside one month, and that span a year, for the county,
+// one township and no units, each grouping.
+func monthQueries(county, town []string, groups map[string][]string) []petitions.FactsQuery {
+	periods := [][2]time.Time{
+		{month(3), month(5)}, // two whole months
+		{month(4).Add(-time.Microsecond), month(5).Add(time.Microsecond)}, // a month and an instant each side
+		{month(3).AddDate(0, 0, 14), month(5)},                            // split at the start
+		{month(4), t0},                                                    // split at the end
+		{month(5).AddDate(0, 0, 2), month(5).AddDate(0, 0, 9)},            // inside one month
+		{t0.AddDate(-1, 0, 0), t0.AddDate(0, 1, 0)},                       // a year, split at both ends
+	}
+	var qs []petitions.FactsQuery
+	for _, p := range periods {
+		for _, units := range [][]string{nil, county, town} {
+			for _, g := range []string{petitions.GroupNone, petitions.GroupUnit, petitions.GroupOwner, petitions.GroupMediator} {
+				q := petitions.FactsQuery{From: p[0], To: p[1], Now: t0,
+					SoonDay: petitions.ChinaDate(t0).AddDate(0, 0, 3), Units: units, GroupBy: g}
+				if g == petitions.GroupUnit {
+					q.Groups = groups
+				}
+				qs = append(qs, q)
+			}
+		}
+	}
+	return qs
+}
+
+// testFactsUpdates replaces the facts of the cases, round after round, by
+// others that move them between months, units, owners and mediators, and
+// in and out of the ledger (registered), and checks every aggregate
+// against stats.AddFacts after each round: the sums kept on write
+// subtract the old facts and add the new ones. Then it rebuilds the sums
+// from the facts and checks again.
+func testFactsUpdates(t *testing.T, s petitions.Store, r *rand.Rand, facts []*petitions.CaseFacts,
+	units func(*petitions.CaseFacts) []string, groups map[string][]string) {
+	t.Helper()
+	ctx := context.Background()
+	qs := append(monthQueries([]string{"fuyu", "fuyu-town", "tangchi"}, []string{"tangchi"}, groups),
+		factsQueries([]string{"fuyu", "fuyu-town", "tangchi"}, []string{"tangchi"}, groups)...)
+	check := func(what string) {
+		t.Helper()
+		for _, q := range qs {
+			got, err := s.AggregateFacts(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: AggregateFacts %+v: %v", what, q, err)
+			}
+			sameTotals(t, fmt.Sprintf("%s: %s–%s, units %v, by %q", what, q.From.Format(time.DateTime),
+				q.To.Format(time.DateTime), q.Units, q.GroupBy), got, foldFacts(q, facts, units))
+		}
+	}
+	check("saved once")
+	for round := 2; round <= 3; round++ {
+		for i, f := range facts {
+			if r.IntN(3) == 0 {
+				continue // some cases keep their facts
+			}
+			nf := randomFacts(r, f.CaseID)
+			nf.Version = f.Version + 1
+			if err := s.SaveFacts(ctx, nf); err != nil {
+				t.Fatalf("SaveFacts %s, round %d: %v", f.CaseID, round, err)
+			}
+			facts[i] = nf
+		}
+		check(fmt.Sprintf("round %d", round))
+	}
+	// One case moved, field by field, across a month boundary and between
+	// units and owners: each save subtracts exactly what the last added.
+	f := *facts[1]
+	f.Registered, f.Version = true, facts[1].Version
+	for _, change := range []func(){
+		func() { f.ReceivedAt = time.Date(2026, 4, 30, 23, 59, 59, 0, petitions.ChinaTime) },
+		func() { f.ReceivedAt = time.Date(2026, 5, 1, 0, 0, 0, 0, petitions.ChinaTime) },
+		func() { f.ClosedAt, f.HasHandling, f.HandlingDays = f.ReceivedAt.AddDate(0, -1, 0), true, 12 },
+		func() { f.LeadUnit, f.Village, f.Owner = "tangchi", "富裕镇", "o2" },
+		func() { f.Mediators = []petitions.MediatorFacts{{ID: "m2", Ratings: 2, Satisfied: 1}} },
+		func() { f.Registered = false },
+		func() { f.Registered, f.AcceptDueDay, f.AcceptDecided = true, month(4), true },
+	} {
+		change()
+		f.Version++
+		g := f
+		if err := s.SaveFacts(ctx, &g); err != nil {
+			t.Fatalf("SaveFacts %s: %v", g.CaseID, err)
+		}
+		facts[1] = &g
+	}
+	check("one case moved")
+	// Cases saved at once update the same rows of sums: none is lost, and
+	// no two saves deadlock.
+	next := make([]*petitions.CaseFacts, len(facts))
+	for i, f := range facts {
+		next[i] = randomFacts(r, f.CaseID)
+		next[i].Version = f.Version + 1
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(facts))
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(next); i += 4 {
+				if err := s.SaveFacts(ctx, next[i]); err != nil {
+					errs <- fmt.Errorf("SaveFacts %s: %w", next[i].CaseID, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("saving at once: %v", err)
+	}
+	copy(facts, next)
+	check("saved at once")
+	rb, ok := s.(stats.SumsRebuilder)
+	if !ok {
+		return
+	}
+	if err := rb.RebuildFactSums(ctx); err != nil {
+		t.Fatalf("RebuildFactSums: %v", err)
+	}
+	check("rebuilt")
+}
+
+// month returns the start of month m of 2026, China time.
+func month(m int) time.Time {
+	return time.Date(2026, time.Month(m), 1, 0, 0, 0, 0, petitions.ChinaTime)
 }

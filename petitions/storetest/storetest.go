@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) petitions.Store) {
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
 	t.Run("UpdateStale", func(t *testing.T) { testUpdateStale(t, open(t)) })
 	t.Run("UpdateConcurrent", func(t *testing.T) { testUpdateConcurrent(t, open(t)) })
+	t.Run("CreateWithFacts", func(t *testing.T) { testCreateWithFacts(t, open(t)) })
+	t.Run("CreateConcurrent", func(t *testing.T) { testCreateConcurrent(t, open(t)) })
 	t.Run("HistoryVerify", func(t *testing.T) { testHistoryVerify(t, open(t)) })
 	t.Run("HistoryErrors", func(t *testing.T) { testHistoryErrors(t, open(t)) })
 	t.Run("Tamper", func(t *testing.T) { testTamper(t, open(t)) })

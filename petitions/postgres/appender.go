@@ -1,0 +1,346 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"hearingroom/petitions"
+)
+
+// The appender is the group commit of the history. A write that appends an
+// event (CreatePetition, UpdatePetition, AppendEvent, LinkSession) is an
+// appendItem queued to one goroutine per DB, which runs the items waiting
+// together as one batch in one transaction:
+//
+//  1. each item's own writes under a SAVEPOINT: an item that fails is rolled
+//     back to it and gets its own error, the others go on;
+//  2. appendLock, taken once and last (no row is locked after it, so it
+//     cannot take part in a deadlock); the last event of the ledger and of
+//     each case read inside the transaction, never remembered from an
+//     earlier batch (other servers append too);
+//  3. each item's event sealed on the one before, in item order, and all
+//     inserted in one round trip;
+//  4. one commit, whose outcome every item of the batch learns.
+//
+// The history is then exactly what the items appended one at a time would
+// have made, and a reader sees all of a batch or none of it. One flush
+// serves the whole batch: that is what lets many officials register at once.
+
+// maxBatch bounds the items of a batch. Each item is a subtransaction, and
+// PostgreSQL tracks up to 64 of those per transaction cheaply.
+const maxBatch = 32
+
+// appendItem is one write transaction of the history, run by the appender.
+type appendItem struct {
+	ctx context.Context // the caller's: an item whose caller gave up before its batch starts is dropped
+	// write does the item's writes in tx and returns the event to append,
+	// CaseID set and unsealed, or nil to append none. It may run more than
+	// once (a batch that lost a race runs again) and must not keep state
+	// between runs.
+	write func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error)
+	// newCase says that the event is the first of a case that write
+	// created, so that it has no previous case event to look up.
+	newCase bool
+
+	sealed *petitions.Event // on success, the event as stored
+	err    error
+	done   chan struct{}
+}
+
+// errRedo marks a batch to run again without the items that failed in it.
+var errRedo = errors.New("postgres: run the batch again")
+
+// errClosed is what an append gets once the DB is closed.
+var errClosed = petitions.Errorf(petitions.EINTERNAL, "The ledger database is closed.")
+
+type appender struct {
+	db      *DB
+	once    sync.Once
+	queue   chan *appendItem // unbuffered: an item is taken only by a running loop
+	quit    chan struct{}
+	stopped chan struct{}
+
+	batches, items atomic.Int64 // run so far, for the benchmarks
+}
+
+func newAppender(db *DB) *appender {
+	a := &appender{db: db, queue: make(chan *appendItem), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go a.loop()
+	return a
+}
+
+// close stops the loop once its batch is done; later appends fail.
+func (a *appender) close() {
+	a.once.Do(func() { close(a.quit) })
+	<-a.stopped
+}
+
+// do queues it and waits for its outcome. Once queued, it is waited for
+// even if ctx ends: the caller learns whether its write was committed.
+func (a *appender) do(ctx context.Context, it *appendItem) error {
+	it.ctx, it.done = ctx, make(chan struct{})
+	select {
+	case a.queue <- it:
+	case <-ctx.Done():
+		return internal(ctx.Err(), "append")
+	case <-a.quit:
+		return errClosed
+	}
+	<-it.done
+	return it.err
+}
+
+func (a *appender) loop() {
+	defer close(a.stopped)
+	for {
+		var batch []*appendItem
+		select {
+		case it := <-a.queue:
+			batch = append(batch, it)
+		case <-a.quit:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case it := <-a.queue:
+				batch = append(batch, it)
+			default:
+				break more
+			}
+		}
+		a.batches.Add(1)
+		a.items.Add(int64(len(batch)))
+		a.db.runBatch(context.Background(), batch)
+	}
+}
+
+func finish(it *appendItem, err error) {
+	it.err = err
+	close(it.done)
+}
+
+// runBatch runs items as one transaction (or more: see errRedo and
+// errRetry) and finishes each of them.
+func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
+	live := items[:0:0]
+	for _, it := range items {
+		if err := it.ctx.Err(); err != nil {
+			finish(it, internal(err, "append"))
+			continue
+		}
+		live = append(live, it)
+	}
+	retries := 0
+	for len(live) > 0 {
+		var err error
+		live, err = db.batch1(ctx, live)
+		switch {
+		case err == nil:
+			for _, it := range live {
+				finish(it, nil)
+			}
+			return
+		case errors.Is(err, errRedo):
+		case errors.Is(err, errRetry) && retries < maxRetries:
+			retries++
+		default:
+			for _, it := range live {
+				finish(it, err)
+			}
+			return
+		}
+	}
+}
+
+// batch1 runs items in one transaction. It finishes the items that fail
+// on their own and returns the others: committed if err is nil, to run
+// again if err wraps errRedo or errRetry, failed with err otherwise.
+func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return items, internal(err, "begin")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	// 1. Each item's writes, under a savepoint (but for a batch of one,
+	// whose failure is the transaction's).
+	live := items[:0:0]
+	var events []*petitions.Event
+	savepoints := len(items) > 1
+	for i, it := range items {
+		if savepoints {
+			sp := `SAVEPOINT item`
+			if i > 0 {
+				sp = `RELEASE SAVEPOINT item; SAVEPOINT item`
+			}
+			if _, err := tx.Exec(ctx, sp); err != nil {
+				return append(live, items[i:]...), internal(err, "savepoint")
+			}
+		}
+		ev, err := it.write(ctx, tx)
+		if err == nil && ev != nil {
+			err = checkSealable(ev)
+		}
+		if retryable(err) {
+			return append(live, items[i:]...), fmt.Errorf("%w: %w", errRetry, err)
+		}
+		if err != nil {
+			finish(it, err)
+			if !savepoints {
+				continue
+			}
+			if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item`); rerr != nil {
+				return append(live, items[i+1:]...), internal(rerr, "roll back to savepoint")
+			}
+			continue
+		}
+		live, events = append(live, it), append(events, ev)
+	}
+	if len(live) == 0 {
+		return nil, nil
+	}
+
+	// 2. The lock, then the last events as the transaction sees them.
+	if _, err := tx.Exec(ctx, appendLock); err != nil {
+		return live, internal(err, "event: lock the history")
+	}
+	prev, err := lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events ORDER BY seq DESC LIMIT 1`)
+	if err != nil {
+		return live, internal(err, "event: read the last event")
+	}
+	caseTip, err := lastCaseEvents(ctx, tx, live, events)
+	if err != nil {
+		return live, err
+	}
+
+	// 3. Seal in item order and insert.
+	sealed := make([]*petitions.Event, len(live))
+	b := &pgx.Batch{}
+	for i, ev := range events {
+		if ev == nil {
+			continue
+		}
+		s := *ev
+		if err := petitions.Seal(prev, caseTip[s.CaseID], &s); err != nil {
+			return live, internal(err, "event: seal") // checkSealable let it through: a bug
+		}
+		sealed[i], prev = &s, &s
+		if s.CaseID != "" {
+			caseTip[s.CaseID] = &s
+		}
+		b.Queue(`INSERT INTO ledger_events
+			(seq, case_id, case_seq, kind, actor, actor_role, at, data, prev_hash, case_prev_hash, hash, case_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			s.Seq, s.CaseID, s.CaseSeq, s.Kind, s.Actor, s.ActorRole, s.At, string(s.Data),
+			s.PrevHash, s.CasePrevHash, s.Hash, s.CaseHash)
+	}
+	if b.Len() > 0 {
+		if err := insertEvents(ctx, tx, b, live, sealed); err != nil {
+			return dropFailed(live), err
+		}
+	}
+
+	// 4. One commit for all.
+	if err := tx.Commit(ctx); err != nil {
+		return live, internal(err, "commit")
+	}
+	for i, it := range live {
+		it.sealed = sealed[i]
+	}
+	return live, nil
+}
+
+// checkSealable returns the error Seal would give ev whatever came before
+// it: an event Seal refuses fails its item before the lock is taken.
+func checkSealable(ev *petitions.Event) error {
+	s := *ev
+	if err := petitions.Seal(nil, nil, &s); err != nil {
+		return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The event cannot be recorded: %v.", err), err)
+	}
+	return nil
+}
+
+// lastCaseEvents returns the last stored event of each case the events
+// append to, but for the cases created in this batch, in one query.
+func lastCaseEvents(ctx context.Context, tx pgx.Tx, items []*appendItem, events []*petitions.Event) (map[string]*petitions.Event, error) {
+	tip := map[string]*petitions.Event{}
+	var ids []string
+	for i, ev := range events {
+		if ev != nil && ev.CaseID != "" && !items[i].newCase {
+			ids = append(ids, ev.CaseID)
+		}
+	}
+	if len(ids) == 0 {
+		return tip, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM unnest($1::text[]) AS c(id)
+		CROSS JOIN LATERAL (SELECT * FROM ledger_events WHERE case_id = c.id ORDER BY case_seq DESC LIMIT 1) e`, ids)
+	if err != nil {
+		return nil, internal(err, "event: read the last events of %d cases", len(ids))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := new(petitions.Event)
+		if err := scanEvent(rows, e); err != nil {
+			return nil, internal(err, "event: read the last events of %d cases", len(ids))
+		}
+		tip[e.CaseID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "event: read the last events of %d cases", len(ids))
+	}
+	return tip, nil
+}
+
+// insertEvents sends the inserts of b, one per sealed event. An event the
+// database refuses (text it cannot keep) fails its item, and the batch runs
+// again without it (errRedo); a lost race for a sequence number runs it
+// again whole (errRetry).
+func insertEvents(ctx context.Context, tx pgx.Tx, b *pgx.Batch, items []*appendItem, sealed []*petitions.Event) error {
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for i, s := range sealed {
+		if s == nil {
+			continue
+		}
+		_, err := br.Exec()
+		if c := uniqueViolation(err); c == "ledger_events_pkey" || c == "ledger_events_case" {
+			return fmt.Errorf("event %d: %w: %w", s.Seq, errRetry, err)
+		}
+		if badText(err) {
+			finish(items[i], fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The event holds text the database cannot keep."), err))
+			items[i] = nil
+			return errRedo
+		}
+		if err != nil {
+			return internal(err, "event %d: insert", s.Seq)
+		}
+	}
+	return nil
+}
+
+// dropFailed returns items without the nil ones insertEvents finished.
+func dropFailed(items []*appendItem) []*appendItem {
+	out := items[:0:0]
+	for _, it := range items {
+		if it != nil {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// retryable reports whether err is a deadlock or serialisation failure:
+// two batches of different servers may lock the same rows in different
+// orders, and PostgreSQL then aborts one of them.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}

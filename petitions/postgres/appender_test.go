@@ -1,0 +1,87 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"hearingroom/petitions"
+)
+
+// These tests run the appender's batches directly (CreateInOneBatch), so
+// that what shares a batch is certain rather than a matter of timing.
+
+func batchCase(id string) (*petitions.Petition, *petitions.Event) {
+	return &petitions.Petition{ID: id, CaseNo: "CN-" + id, Kind: petitions.KindPetition, State: "registered",
+		LeadUnit: "county"}, newEvent("registered")
+}
+
+// TestBatchItemFailsAlone puts items that fail in each way into one batch
+// with items that succeed: a taken case number and an event Seal refuses
+// (before the lock), and an event holding text PostgreSQL cannot keep
+// (at the insert, after the lock). Each fails with its own error and
+// leaves nothing behind; the others are committed, sealed one after the
+// other.
+func TestBatchItemFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	createCase(t, db, "a")
+	var ps []*petitions.Petition
+	var evs []*petitions.Event
+	for _, id := range []string{"b", "dup", "unsealable", "nul", "e"} {
+		p, ev := batchCase(id)
+		ps, evs = append(ps, p), append(evs, ev)
+	}
+	ps[1].CaseNo = "CN-a"
+	evs[2].Actor = ""
+	evs[3].Actor = "te\x00ster"
+	errs := db.CreateInOneBatch(ctx, ps, evs, "")
+	for i, want := range []string{"", petitions.ECONFLICT, petitions.EINVALID, petitions.EINVALID, ""} {
+		if got := petitions.ErrorCode(errs[i]); got != want {
+			t.Errorf("item %s: error %v (code %q), want code %q", ps[i].ID, errs[i], got, want)
+		}
+		if want == "" {
+			continue
+		}
+		if _, err := db.Petition(ctx, ps[i].ID); petitions.ErrorCode(err) != petitions.ENOTFOUND {
+			t.Errorf("case %s of a failed item: %v, want ENOTFOUND", ps[i].ID, err)
+		}
+	}
+	if evs[0].Seq != 2 || evs[4].Seq != 3 || evs[4].PrevHash != evs[0].Hash || evs[4].CaseSeq != 1 {
+		t.Errorf("events sealed as seq %d and %d; want 2 and 3, the second on the first", evs[0].Seq, evs[4].Seq)
+	}
+	if r, err := petitions.VerifyStore(ctx, db, nil); err != nil || !r.OK() || r.LastSeq != 3 {
+		t.Errorf("VerifyStore = %+v, %v; want 3 events verifying clean", r, err)
+	}
+}
+
+// TestBatchCommitFailureFailsAll makes a batch's commit fail (a deferred
+// foreign key one of its items breaks): every item of the batch learns it,
+// none of their cases or events is stored, and the next append goes on
+// from the last committed event.
+func TestBatchCommitFailureFailsAll(t *testing.T) {
+	ctx := context.Background()
+	dsn := schemaDSN(t)
+	db := openDSN(t, dsn, true)
+	if _, err := connect(t, dsn).Exec(ctx, `CREATE TABLE parent (id int PRIMARY KEY);
+		CREATE TABLE child (id int REFERENCES parent DEFERRABLE INITIALLY DEFERRED)`); err != nil {
+		t.Fatal(err)
+	}
+	createCase(t, db, "a")
+	b, evB := batchCase("b")
+	c, evC := batchCase("c")
+	errs := db.CreateInOneBatch(ctx, []*petitions.Petition{b, c}, []*petitions.Event{evB, evC}, `INSERT INTO child VALUES (1)`)
+	for i, err := range errs {
+		if petitions.ErrorCode(err) != petitions.EINTERNAL {
+			t.Errorf("item %d: error %v, want the commit's EINTERNAL", i, err)
+		}
+	}
+	for _, p := range []*petitions.Petition{b, c} {
+		if _, err := db.Petition(ctx, p.ID); petitions.ErrorCode(err) != petitions.ENOTFOUND {
+			t.Errorf("case %s of a failed batch: %v, want ENOTFOUND", p.ID, err)
+		}
+	}
+	createCase(t, db, "after")
+	if r, err := petitions.VerifyStore(ctx, db, nil); err != nil || !r.OK() || r.LastSeq != 2 {
+		t.Errorf("VerifyStore = %+v, %v; want 2 events verifying clean", r, err)
+	}
+}

@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearingroom/petitions"
+)
+
+// CreateInOneBatch runs as one batch of the appender the creation of each
+// case of ps with its event evs[i] and then, if stmt is not "", an item
+// that executes stmt and appends no event. It returns each item's error;
+// where a case was created, evs[i] is sealed.
+func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, evs []*petitions.Event, stmt string) []error {
+	var items []*appendItem
+	for i, p := range ps {
+		it, err := createItem(p, evs[i], nil)
+		if err != nil {
+			panic(err)
+		}
+		items = append(items, it)
+	}
+	if stmt != "" {
+		items = append(items, &appendItem{write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
+			_, err := tx.Exec(ctx, stmt)
+			return nil, err
+		}})
+	}
+	for _, it := range items {
+		it.ctx, it.done = ctx, make(chan struct{})
+	}
+	db.runBatch(ctx, items)
+	errs := make([]error, len(items))
+	for i, it := range items {
+		<-it.done
+		errs[i] = it.err
+		if i < len(ps) && it.err == nil {
+			ps[i].Version, *evs[i] = 1, *it.sealed
+		}
+	}
+	return errs
+}
+
+// AppendBatches returns how many batches the appender ran and how many
+// items they held.
+func (db *DB) AppendBatches() (batches, items int64) {
+	return db.app.batches.Load(), db.app.items.Load()
+}
