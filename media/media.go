@@ -57,6 +57,9 @@ type Participant struct {
 	Metadata  string `json:"metadata,omitempty"`
 	Admin     bool   `json:"admin,omitempty"`
 	Publisher bool   `json:"publisher,omitempty"`
+	// Waiting participants are in the waiting room: they receive but may
+	// not publish until a room admin admits them.
+	Waiting bool `json:"waiting,omitempty"`
 	// Hidden participants (supervisors, the recorder) are never announced.
 	Hidden bool `json:"-"`
 }

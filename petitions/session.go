@@ -98,6 +98,9 @@ type Presence struct {
 	Joined      time.Time `json:"joined"`
 	Left        time.Time `json:"left,omitzero"` // zero while present
 	LeaveReason string    `json:"leave_reason,omitempty"`
+	// Room is the caucus room (背对背) of the session the presence was in,
+	// "" for the session's own room.
+	Room string `json:"room,omitempty"`
 }
 
 // Duration returns End − Start, or 0 for a session that has not ended.

@@ -58,6 +58,9 @@ type SessionRecorder struct {
 	failed  atomic.Int64
 
 	live map[string]*Session // by room; owned by the goroutine (by Close once it ended)
+	// seats holds the kind each participant's seat names, by live session
+	// id and identity (goroutine's): what turns a session's kind.
+	seats map[string]map[string]SessionKind
 	// recent holds each room's last ended session, which a recording's stop
 	// reported just after the last leave still belongs to (goroutine's).
 	recent map[string]*Session
@@ -70,9 +73,10 @@ var _ media.Observer = (*SessionRecorder)(nil)
 // sessionFact is one join or leave as the SFU reported it.
 type sessionFact struct {
 	join        bool
-	recording   *bool       // a recording started (true) or stopped (false)
-	stored      *storedFact // a recording file stored
-	room        string
+	recording   *bool             // a recording started (true) or stopped (false)
+	stored      *storedFact       // a recording file stored
+	room        string            // the session's room: a caucus room's main room
+	caucus      string            // the caucus room the fact happened in, "" for room itself
 	participant media.Participant // of a join
 	identity    string            // of a leave
 	reason      string            // of a leave
@@ -95,7 +99,7 @@ func newSessionRecorder(store Store, log *slog.Logger, queue int) *SessionRecord
 		store: store, log: log,
 		facts: make(chan sessionFact, queue), done: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
-		live: map[string]*Session{}, recent: map[string]*Session{},
+		live: map[string]*Session{}, recent: map[string]*Session{}, seats: map[string]map[string]SessionKind{},
 	}
 	go r.run()
 	return r
@@ -114,6 +118,10 @@ func (r *SessionRecorder) ParticipantLeft(room, identity, reason string, at time
 
 func (r *SessionRecorder) enqueue(f sessionFact) {
 	f.at = f.at.UTC().Truncate(time.Microsecond)
+	// A mediation's caucus rooms belong to its session (one record).
+	if media.CaucusNumber(f.room) > 0 {
+		f.caucus, f.room = f.room, media.MainRoom(f.room)
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if !r.closed {
@@ -185,6 +193,10 @@ func (r *SessionRecorder) joined(f sessionFact) {
 	p := f.participant
 	meta := parseParticipantMetadata(p.Metadata)
 	s := r.live[f.room]
+	seat := sessionKind(f.room, meta.kind)
+	if s != nil && s.Kind == SessionMonitoring && isMeeting(seat) {
+		s = r.turn(s, seat, f.at)
+	}
 	started := s == nil
 	if started {
 		s = &Session{
@@ -194,7 +206,9 @@ func (r *SessionRecorder) joined(f sessionFact) {
 		r.live[f.room] = s
 		r.own.Store(s.ID, true)
 		r.rooms.Store(f.room, s.ID)
+		r.seats[s.ID] = map[string]SessionKind{}
 	}
+	r.seats[s.ID][p.Identity] = seat
 	if s.Station == "" {
 		s.Station = meta.station
 	}
@@ -212,7 +226,7 @@ func (r *SessionRecorder) joined(f sessionFact) {
 	if n := len(sp.Joins); n > 0 && sp.Joins[n-1].Left.IsZero() {
 		sp.Joins[n-1].Left, sp.Joins[n-1].LeaveReason = latest(f.at, sp.Joins[n-1].Joined), "rejoined"
 	}
-	sp.Joins = append(sp.Joins, Presence{Joined: f.at})
+	sp.Joins = append(sp.Joins, Presence{Joined: f.at, Room: f.caucus})
 	r.save(s)
 	if started {
 		r.appendEvent(s, KindSessionStarted, f.at)
@@ -223,7 +237,11 @@ func (r *SessionRecorder) left(f sessionFact) {
 	s := r.live[f.room]
 	var open *Presence
 	if s != nil {
-		if sp := s.Participant(f.identity); sp != nil && len(sp.Joins) > 0 && sp.Joins[len(sp.Joins)-1].Left.IsZero() {
+		// The leave of a room the participant already rejoined another
+		// room of the family from (a move whose join came first) closes
+		// nothing: that presence was closed by the join.
+		if sp := s.Participant(f.identity); sp != nil && len(sp.Joins) > 0 && sp.Joins[len(sp.Joins)-1].Left.IsZero() &&
+			sp.Joins[len(sp.Joins)-1].Room == f.caucus {
 			open = &sp.Joins[len(sp.Joins)-1]
 		}
 	}
@@ -232,9 +250,18 @@ func (r *SessionRecorder) left(f sessionFact) {
 		return
 	}
 	open.Left, open.LeaveReason = latest(f.at, open.Joined), f.reason
-	// A replaced participant rejoins at once (its new join follows): the
-	// session goes on even if it was alone.
-	if f.reason == "replaced" || present(s) {
+	// A replaced participant rejoins at once (its new join follows), and a
+	// moved one rejoins in another room of the family: the session goes on
+	// even if it was alone.
+	if f.reason == "replaced" || f.reason == "moved" {
+		r.save(s)
+		return
+	}
+	if present(s) {
+		if isMeeting(s.Kind) && !r.meetingPresent(s) {
+			r.turn(s, SessionMonitoring, open.Left) // the hearing is over; the watch goes on
+			return
+		}
 		r.save(s)
 		return
 	}
@@ -247,6 +274,7 @@ func (r *SessionRecorder) end(s *Session, at time.Time, status SessionStatus, re
 	closePresences(s, at, reason)
 	s.End, s.Status, s.EndReason = latest(at, s.Start), status, reason
 	delete(r.live, s.Room)
+	delete(r.seats, s.ID)
 	r.recent[s.Room] = s
 	r.rooms.CompareAndDelete(s.Room, s.ID)
 	r.save(s)
@@ -405,10 +433,13 @@ func parseParticipantMetadata(s string) participantMetadata {
 	return participantMetadata{role: get("role"), station: get("station"), kind: strings.ToLower(get("kind"))}
 }
 
-// sessionKind returns the kind the metadata names, else the kind the room's
-// name begins with ("mediation-7", "caucus-7a", "monitor-st-shiqiao"), else
+// sessionKind returns caucus for a caucus room (media.CaucusRoom), else the
+// kind the metadata names, else the kind the room's name begins with ("mediation-7", "caucus-7a", "monitor-st-shiqiao"), else
 // a hearing.
 func sessionKind(room, fromMetadata string) SessionKind {
+	if media.CaucusNumber(room) > 0 {
+		return SessionCaucus // whatever the mediation's seat says
+	}
 	if k := SessionKind(fromMetadata); k.Valid() {
 		return k
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+
+	"hearingroom/media"
 )
 
 // Kinds of the history events that record a session's recording: when it
@@ -27,7 +29,7 @@ type storedFact struct {
 // LiveSession returns the id of the session live in room, as far as the
 // facts recorded so far tell.
 func (r *SessionRecorder) LiveSession(room string) (string, bool) {
-	id, ok := r.rooms.Load(room)
+	id, ok := r.rooms.Load(media.MainRoom(room))
 	if !ok {
 		return "", false
 	}
@@ -87,7 +89,7 @@ func (r *SessionRecorder) recordingSwitched(f sessionFact) {
 // a join or a leave being saved; after Close it works on the store
 // directly.
 func (r *SessionRecorder) AddRecording(ctx context.Context, room, session string, at time.Time, ref RecordingRef) error {
-	f := &storedFact{room: room, session: session, at: at, ref: ref, done: make(chan error, 1)}
+	f := &storedFact{room: media.MainRoom(room), session: session, at: at, ref: ref, done: make(chan error, 1)}
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()

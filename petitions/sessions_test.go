@@ -3,7 +3,10 @@ package petitions_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -156,6 +159,120 @@ func TestSessionRecorderReplaced(t *testing.T) {
 	s := onlySession(t, db, "hearing-2")
 	if len(s.Participants) != 1 || len(s.Participants[0].Joins) != 2 || !s.End.Equal(at(9)) || s.Status != petitions.SessionEnded {
 		t.Fatalf("session = %+v", s)
+	}
+}
+
+// A mediation's caucus rooms (背对背) belong to its one session record:
+// each presence says which room it was in, a move keeps the session going
+// even when the moved party was alone, a leave reported after the rejoin
+// it caused closes nothing, and the session ends when the last person of
+// any room of the family leaves.
+func TestSessionRecorderCaucus(t *testing.T) {
+	db := openLedger(t)
+	r := petitions.NewSessionRecorder(db, nil)
+	main, caucus := "mediation-5", media.MainRoom("mediation-5")+"~caucus-1"
+	if media.CaucusNumber(caucus) != 1 {
+		t.Fatalf("%s is not a caucus room", caucus)
+	}
+	mediator := media.Participant{Identity: "mediator", Name: "调解员", Metadata: `{"role":"mediator","kind":"mediation"}`}
+	r.ParticipantJoined(main, villager, at(0))
+	r.ParticipantJoined(main, mediator, at(1))
+	// The mediator takes the villager into the caucus room: the villager's
+	// join there is reported before his leave of the main room.
+	r.ParticipantJoined(caucus, villager, at(10))
+	r.ParticipantLeft(main, "villager", "moved", at(10))
+	r.ParticipantLeft(main, "mediator", "moved", at(11))
+	r.ParticipantJoined(caucus, mediator, at(11))
+	// The recorder takes facts in its own goroutine: wait for the session.
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if id, ok := r.LiveSession(caucus); ok && id != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("LiveSession(%s): no session: want the mediation's", caucus)
+		}
+		runtime.Gosched()
+	}
+	// Back to the joint session, then everyone leaves.
+	r.ParticipantLeft(caucus, "villager", "moved", at(20))
+	r.ParticipantJoined(main, villager, at(20))
+	r.ParticipantLeft(caucus, "mediator", "moved", at(21))
+	r.ParticipantJoined(main, mediator, at(21))
+	r.ParticipantLeft(main, "villager", "leave", at(30))
+	r.ParticipantLeft(main, "mediator", "leave", at(31))
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s := onlySession(t, db, main)
+	if s.Kind != petitions.SessionMediation || s.Status != petitions.SessionEnded || !s.End.Equal(at(31)) {
+		t.Fatalf("session = %+v", s)
+	}
+	rooms := func(identity string) []string {
+		var out []string
+		for _, p := range s.Participant(identity).Joins {
+			out = append(out, fmt.Sprintf("%s %d-%d", p.Room, p.Joined.Sub(st0)/time.Second, p.Left.Sub(st0)/time.Second))
+		}
+		return out
+	}
+	if got, want := rooms("villager"), []string{" 0-10", caucus + " 10-20", " 20-30"}; !slices.Equal(got, want) {
+		t.Errorf("villager's presences = %q, want %q", got, want)
+	}
+	if got, want := rooms("mediator"), []string{" 1-11", caucus + " 11-21", " 21-31"}; !slices.Equal(got, want) {
+		t.Errorf("mediator's presences = %q, want %q", got, want)
+	}
+	if ss, err := db.Sessions(context.Background(), petitions.SessionFilter{Room: caucus}); err != nil || len(ss) != 0 {
+		t.Errorf("the caucus room has sessions of its own: %v, %v", ss, err)
+	}
+	if k := petitions.SessionKindOf(caucus, mediator.Metadata); k != petitions.SessionCaucus {
+		t.Errorf("SessionKindOf(%s) = %s, want caucus (the recording policy asks it)", caucus, k)
+	}
+}
+
+// A station's room keeps a monitoring session while its kiosk watches; a
+// hearing held there is a session record of its own, and the watch goes on
+// after it in a new monitoring session, with a leader on the wall carried
+// through all three.
+func TestSessionRecorderTurns(t *testing.T) {
+	db := openLedger(t)
+	r := petitions.NewSessionRecorder(db, nil)
+	room := "reception.st-shiqiao"
+	watch := media.Participant{Identity: "terminal.k1", Name: "石桥村终端", Metadata: `{"role":"villager","station":"st-shiqiao","kind":"monitoring"}`}
+	kiosk := media.Participant{Identity: "terminal.k1", Name: "石桥村终端", Metadata: `{"role":"villager","station":"st-shiqiao","kind":"hearing"}`}
+	leader := media.Participant{Identity: "leader", Name: "县长", Hidden: true, Metadata: `{"role":"leader","kind":"monitoring"}`}
+	official := media.Participant{Identity: "official", Name: "王明", Admin: true, Metadata: `{"role":"township","kind":"hearing","record":true}`}
+	r.ParticipantJoined(room, watch, at(0))
+	r.ParticipantJoined(room, leader, at(5))
+	r.ParticipantLeft(room, "terminal.k1", "left", at(60)) // the kiosk takes its hearing seat
+	r.ParticipantJoined(room, kiosk, at(60))
+	r.ParticipantJoined(room, official, at(61))
+	r.ParticipantLeft(room, "official", "left", at(300))
+	r.ParticipantLeft(room, "terminal.k1", "left", at(310)) // back to its watch
+	r.ParticipantJoined(room, watch, at(311))
+	r.ParticipantLeft(room, "terminal.k1", "left", at(400))
+	r.ParticipantLeft(room, "leader", "left", at(401))
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ss, err := db.Sessions(context.Background(), petitions.SessionFilter{Room: room})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(ss, func(a, b *petitions.Session) int { return a.Start.Compare(b.Start) })
+	var got []string
+	for _, s := range ss {
+		var who []string
+		for _, p := range s.Participants {
+			who = append(who, p.Identity)
+		}
+		got = append(got, fmt.Sprintf("%s %d-%d %s %v", s.Kind, s.Start.Sub(st0)/time.Second, s.End.Sub(st0)/time.Second, s.Status, who))
+	}
+	want := []string{
+		"monitoring 0-60 ended [terminal.k1 leader]",
+		"hearing 60-310 ended [leader terminal.k1 official]",
+		"monitoring 310-401 ended [leader terminal.k1]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sessions:\n got %q\nwant %q", got, want)
 	}
 }
 

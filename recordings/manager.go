@@ -100,8 +100,15 @@ type roomSwitch struct {
 
 type roomState struct {
 	members map[string]int // joins minus leaves, by identity
-	decided bool
-	record  bool
+	// keep counts, by identity, the seats that keep a recording going:
+	// those the policy records (a hearing's, a mediation's) and an admin
+	// who asked for it. When the last leaves while others stay (a kiosk
+	// keeping watch, a leader on the wall), the recording stops and the
+	// next join decides again.
+	keep     map[string]int
+	decided  bool
+	record   bool
+	askedOff bool // an admin asked for no recording
 }
 
 var (
@@ -171,32 +178,42 @@ func (m *Manager) Close(ctx context.Context) error {
 }
 
 // ParticipantJoined decides, at the first join that settles it, whether the
-// room is recorded, and if so switches it on.
+// room is recorded, and if so switches it on; a later seat the policy
+// records (a hearing in a room under watch) or an admin's wish switches it
+// too.
 func (m *Manager) ParticipantJoined(room string, p media.Participant, at time.Time) {
 	m.mu.Lock()
 	rs := m.rooms[room]
 	if rs == nil {
-		rs = &roomState{members: map[string]int{}}
+		rs = &roomState{members: map[string]int{}, keep: map[string]int{}}
 		m.rooms[room] = rs
 	}
 	rs.members[p.Identity]++
-	start := false
-	if !rs.decided && !p.Hidden {
-		rs.decided = true
-		rs.record = m.cfg.Policy.Kinds[petitions.SessionKindOf(room, p.Metadata)]
-		start = rs.record
+	recorded := !p.Hidden && m.cfg.Policy.Kinds[petitions.SessionKindOf(room, p.Metadata)]
+	ask, asked := recordAsked(p)
+	asked = asked && p.Admin
+	if recorded || asked && ask {
+		rs.keep[p.Identity]++
 	}
-	if ask, ok := recordAsked(p); ok && p.Admin && ask != rs.record {
-		rs.decided, rs.record = true, ask
-		m.switchRoom(room, ask, at)
-	} else if start {
-		m.switchRoom(room, true, at)
+	on := rs.record
+	switch {
+	case asked: // an admin's wish decides
+		rs.decided, rs.askedOff, on = true, !ask, ask
+	case !rs.decided && !p.Hidden: // the first who is not hidden decides by his seat
+		rs.decided, on = true, recorded
+	case recorded && !rs.askedOff: // a hearing's seat in a room kept under watch
+		on = true
+	}
+	if on != rs.record {
+		rs.record = on
+		m.switchRoom(room, on, at)
 	}
 	m.mu.Unlock()
 }
 
 // ParticipantLeft forgets the room when its last participant leaves; its
-// recording stops with it.
+// recording stops with it, or earlier, when the last seat that keeps it
+// going leaves (see roomState.keep).
 func (m *Manager) ParticipantLeft(room, identity, _ string, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -206,6 +223,15 @@ func (m *Manager) ParticipantLeft(room, identity, _ string, at time.Time) {
 	}
 	if rs.members[identity]--; rs.members[identity] <= 0 {
 		delete(rs.members, identity)
+	}
+	if rs.keep[identity]--; rs.keep[identity] <= 0 {
+		delete(rs.keep, identity)
+	}
+	if len(rs.members) > 0 && rs.record && len(rs.keep) == 0 {
+		// The hearing is over; the watch that stays is not recorded.
+		rs.decided, rs.record, rs.askedOff = false, false, false
+		m.switchRoom(room, false, at)
+		return
 	}
 	if len(rs.members) == 0 {
 		delete(m.rooms, room)

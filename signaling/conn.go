@@ -44,6 +44,7 @@ type conn struct {
 	overflow chan struct{}
 	joined   bool      // the "joined" frame has been queued
 	early    []Message // events that came before it
+	grant    Grant     // of the join; an admission lifts Waiting
 }
 
 func newConn(h *Handler, ws *websocket.Conn, remote string) *conn {
@@ -84,7 +85,7 @@ func leaveReason(code websocket.StatusCode, reason string) string {
 	switch code {
 	case CloseTimeout:
 		return "timeout"
-	case CloseRemoved:
+	case CloseRemoved, CloseMoved:
 		return reason
 	case websocket.StatusGoingAway:
 		return "shutdown"
@@ -147,6 +148,8 @@ func (c *conn) loop(ctx context.Context, in <-chan inFrame) (websocket.StatusCod
 			switch r := c.p.CloseReason(); r {
 			case "removed", "replaced":
 				return CloseRemoved, r
+			case "moved":
+				return CloseMoved, r
 			case "shutdown":
 				c.send(Message{Type: "closing", Reason: "shutdown"})
 				return websocket.StatusGoingAway, "shutdown"
@@ -207,6 +210,10 @@ func (c *conn) handle(m Message) (code websocket.StatusCode, reason string, end 
 	case "remove":
 		who, _ := m.participantRef()
 		err = c.p.Remove(who)
+	case "move":
+		err = c.move(m)
+	case "admit":
+		err = c.admit(m)
 	}
 	if err != nil {
 		c.sendError(err, m.Type)
@@ -224,8 +231,11 @@ func (c *conn) join(m Message) (websocket.StatusCode, string, bool) {
 		c.sendError(protoErr(CodeRoomForbidden, "the token is for another room"), m.Type)
 		return CloseRoomForbidden, "room forbidden", true
 	}
+	c.mu.Lock()
+	c.grant = g
+	c.mu.Unlock()
 	info := media.Participant{Identity: g.Identity, Name: g.Name, Metadata: g.Metadata, Admin: g.Admin, Hidden: g.Hidden}
-	p, err := c.h.sfu.Join(g.Room, sfu.JoinOptions{Participant: info, CanPublish: g.CanPublish, CanSubscribe: g.CanSubscribe}, c)
+	p, err := c.h.sfu.Join(g.Room, sfu.JoinOptions{Participant: info, CanPublish: g.CanPublish, CanSubscribe: g.CanSubscribe, Waiting: g.Waiting}, c)
 	if err != nil {
 		c.h.log.Error("signaling: join", "room", g.Room, "identity", g.Identity, "err", err)
 		return websocket.StatusInternalError, "join failed", true
@@ -245,7 +255,7 @@ func (c *conn) join(m Message) (websocket.StatusCode, string, bool) {
 	for _, e := range early {
 		c.send(e)
 	}
-	c.h.log.Info("signaling: joined", "room", g.Room, "identity", g.Identity, "hidden", g.Hidden, "remote", c.remote)
+	c.h.log.Info("signaling: joined", "room", g.Room, "identity", g.Identity, "hidden", g.Hidden, "waiting", g.Waiting, "remote", c.remote)
 	return 0, "", false
 }
 

@@ -54,6 +54,8 @@ const (
 	CodeBadQuality        = "bad-quality"
 	CodeUnauthorized      = "unauthorized"
 	CodeRoomForbidden     = "room-forbidden"
+	CodeBadRoom           = "bad-room"
+	CodeNotWaiting        = "not-waiting"
 )
 
 // ProtocolError is a refused frame: Code goes back to the client in an
@@ -73,6 +75,7 @@ func protoErr(code, format string, args ...any) *ProtocolError {
 var clientTypes = map[string]bool{
 	"join": true, "offer": true, "answer": true, "candidate": true, "layer": true,
 	"mute": true, "remove": true, "ping": true, "pong": true, "leave": true,
+	"move": true, "admit": true,
 }
 
 // Decode parses and validates one client frame. Every failure is a
@@ -135,13 +138,21 @@ func (m *Message) validate() error {
 		if p == "" || t == "" || m.Muted == nil {
 			return protoErr(CodeMissingField, "mute needs participant, track and muted")
 		}
-	case "remove":
+	case "remove", "admit":
 		p, err := m.participantRef()
 		if err != nil {
 			return err
 		}
 		if p == "" {
-			return protoErr(CodeMissingField, "remove needs a participant")
+			return protoErr(CodeMissingField, "%s needs a participant", m.Type)
+		}
+	case "move":
+		p, err := m.participantRef()
+		if err != nil {
+			return err
+		}
+		if p == "" || m.Room == "" {
+			return protoErr(CodeMissingField, "move needs a participant and a room")
 		}
 	}
 	return nil

@@ -19,6 +19,8 @@ func TestDecode(t *testing.T) {
 		{`{"type":"layer","track":"TR_a","quality":"high"}`, ""},
 		{`{"type":"mute","participant":"v","track":"TR_a","muted":true}`, ""},
 		{`{"type":"remove","participant":"v"}`, ""},
+		{`{"type":"move","participant":"v","room":"m~caucus-1"}`, ""},
+		{`{"type":"admit","participant":"v"}`, ""},
 		{``, CodeBadJSON},
 		{`[]`, CodeBadJSON},
 		{`{"type":`, CodeBadJSON},
@@ -37,6 +39,11 @@ func TestDecode(t *testing.T) {
 		{`{"type":"mute","participant":"v","track":"t"}`, CodeMissingField},
 		{`{"type":"mute","participant":{"identity":"v"},"track":"t","muted":true}`, CodeBadJSON},
 		{`{"type":"remove"}`, CodeMissingField},
+		{`{"type":"move","participant":"v"}`, CodeMissingField},
+		{`{"type":"move","room":"m~caucus-1"}`, CodeMissingField},
+		{`{"type":"move","participant":7,"room":"m"}`, CodeBadJSON},
+		{`{"type":"admit"}`, CodeMissingField},
+		{`{"type":"admit","participant":{"identity":"v"}}`, CodeBadJSON},
 	} {
 		_, err := Decode([]byte(tc.in))
 		if tc.code == "" {
@@ -62,6 +69,8 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"mute","participant":"v","track":"TR_a","muted":false}`,
 		`{"type":"layer","quality":"medium"}`,
 		`{"type":"remove","participant":"x"}`,
+		`{"type":"move","participant":"x","room":"r~caucus-2"}`,
+		`{"type":"admit","participant":"x"}`,
 		`{"type":"`, `null`, `{"type":"ping","x":[1,2,{"y":null}]}`,
 	} {
 		f.Add([]byte(s))

@@ -18,9 +18,18 @@ type Grant struct {
 	CanPublish   bool
 	CanSubscribe bool
 	Hidden       bool // never announced; cannot publish
-	Admin        bool // may mute and remove others
+	Admin        bool // may mute, remove, move and admit others
 	Recorder     bool
+	// Waiting puts the participant in the room's waiting room: it joins
+	// subscribe-only and publishes once an admin admits it. In the token it
+	// is the attribute "waiting": "true" with canPublish false.
+	Waiting bool
+	// Expires is when the token expires; Verify sets it, Mint ignores it.
+	Expires time.Time
 }
+
+// waitingAttribute is the token attribute that marks a waiting participant.
+const waitingAttribute = "waiting"
 
 // Keys sign and verify access tokens in LiveKit's format (HS256 JWT with a
 // "video" grant), so the same tokens serve a LiveKit back-end.
@@ -43,14 +52,18 @@ func (k Keys) Mint(g Grant, ttl time.Duration) (string, error) {
 	if g.Room == "" {
 		return "", fmt.Errorf("%w: no room", ErrToken)
 	}
-	pub, sub := g.CanPublish && !g.Hidden, g.CanSubscribe
+	pub, sub := g.CanPublish && !g.Hidden && !g.Waiting, g.CanSubscribe
 	vg := &auth.VideoGrant{
 		RoomJoin: true, Room: g.Room, RoomAdmin: g.Admin, Hidden: g.Hidden, Recorder: g.Recorder,
 		CanPublish: &pub, CanSubscribe: &sub,
 	}
-	return auth.NewAccessToken(k.APIKey, k.Secret).
+	at := auth.NewAccessToken(k.APIKey, k.Secret).
 		SetIdentity(g.Identity).SetName(g.Name).SetMetadata(g.Metadata).
-		SetVideoGrant(vg).SetValidFor(ttl).ToJWT()
+		SetVideoGrant(vg).SetValidFor(ttl)
+	if g.Waiting && !g.Hidden {
+		at.SetAttributes(map[string]string{waitingAttribute: "true"})
+	}
+	return at.ToJWT()
 }
 
 // Verify checks a token's signature, issuer and expiry and returns its grant.
@@ -63,7 +76,7 @@ func (k Keys) Verify(token string) (Grant, error) {
 	if v.APIKey() != k.APIKey {
 		return Grant{}, fmt.Errorf("%w: unknown api key", ErrToken)
 	}
-	_, claims, err := v.Verify(k.Secret)
+	reg, claims, err := v.Verify(k.Secret)
 	if err != nil {
 		return Grant{}, fmt.Errorf("%w: %v", ErrToken, err)
 	}
@@ -74,9 +87,17 @@ func (k Keys) Verify(token string) (Grant, error) {
 	if !identityPattern.MatchString(claims.Identity) {
 		return Grant{}, fmt.Errorf("%w: bad identity", ErrToken)
 	}
-	return Grant{
+	g := Grant{
 		Room: vg.Room, Identity: claims.Identity, Name: claims.Name, Metadata: claims.Metadata,
 		CanPublish: vg.GetCanPublish() && !vg.Hidden, CanSubscribe: vg.GetCanSubscribe(),
 		Hidden: vg.Hidden, Admin: vg.RoomAdmin, Recorder: vg.Recorder,
-	}, nil
+		Waiting: claims.Attributes[waitingAttribute] == "true" && !vg.Hidden,
+	}
+	if g.Waiting {
+		g.CanPublish = false
+	}
+	if reg != nil && reg.ExpiresAt != nil {
+		g.Expires = reg.ExpiresAt.Time
+	}
+	return g, nil
 }

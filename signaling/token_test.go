@@ -23,9 +23,45 @@ func TestTokenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got.Expires.IsZero() || got.Expires.After(time.Now().Add(2*time.Minute)) {
+		t.Errorf("expires = %v, want about a minute from now", got.Expires)
+	}
+	got.Expires = time.Time{}
 	if got != g {
 		t.Fatalf("grant = %+v, want %+v", got, g)
 	}
+}
+
+// TestTokenWaiting: a waiting grant travels as the "waiting" attribute with
+// canPublish false, and comes back waiting and unable to publish.
+func TestTokenWaiting(t *testing.T) {
+	tok, err := testKeys.Mint(Grant{Room: "m", Identity: "party", CanPublish: true, CanSubscribe: true, Waiting: true}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, claims, err := mustParse(t, tok).Verify(testKeys.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.Attributes["waiting"] != "true" || claims.Video.GetCanPublish() {
+		t.Errorf("claims: attributes %v, canPublish %v", claims.Attributes, claims.Video.GetCanPublish())
+	}
+	g, err := testKeys.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.Waiting || g.CanPublish || !g.CanSubscribe {
+		t.Errorf("grant = %+v, want waiting, subscribe-only", g)
+	}
+}
+
+func mustParse(t *testing.T, tok string) *auth.APIKeyTokenVerifier {
+	t.Helper()
+	v, err := auth.ParseAPIToken(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func TestTokenHiddenCannotPublish(t *testing.T) {

@@ -27,6 +27,9 @@ type JoinOptions struct {
 	Participant  media.Participant
 	CanPublish   bool
 	CanSubscribe bool
+	// Waiting joins the participant to the room's waiting room: it may
+	// not publish, whatever CanPublish says, until Admit.
+	Waiting bool
 }
 
 // Errors returned by Participant methods. Each leaves the session unchanged.
@@ -45,8 +48,9 @@ var (
 type Participant struct {
 	sfu          *SFU
 	room         *Room
-	info         media.Participant
-	canPublish   bool
+	info         media.Participant // Publisher and Waiting are kept below
+	canPublish   atomic.Bool
+	waiting      atomic.Bool
 	canSubscribe bool
 	listener     Listener
 	pc           *webrtc.PeerConnection
@@ -87,14 +91,16 @@ func (s *SFU) Join(roomName string, opts JoinOptions, l Listener) (*Participant,
 	}
 	p := &Participant{
 		sfu: s, room: r, info: opts.Participant, listener: l, pc: pc,
-		canPublish:   opts.CanPublish && !opts.Participant.Hidden,
 		canSubscribe: opts.CanSubscribe,
 		done:         make(chan struct{}),
 		downs:        make(map[string]*downTrack),
 		ups:          make(map[string]*upTrack),
 		defaultQual:  media.High,
 	}
-	p.info.Publisher = p.canPublish
+	p.info.Publisher, p.info.Waiting = false, false
+	waiting := opts.Waiting && !opts.Participant.Hidden
+	p.canPublish.Store(opts.CanPublish && !opts.Participant.Hidden && !waiting)
+	p.waiting.Store(waiting)
 	pc.OnICECandidate(p.onLocalCandidate)
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
@@ -115,7 +121,11 @@ func (s *SFU) Join(roomName string, opts JoinOptions, l Listener) (*Participant,
 }
 
 // Info returns the participant's public description.
-func (p *Participant) Info() media.Participant { return p.info }
+func (p *Participant) Info() media.Participant {
+	info := p.info
+	info.Publisher, info.Waiting = p.canPublish.Load(), p.waiting.Load()
+	return info
+}
 
 // Room returns the participant's room.
 func (p *Participant) Room() *Room { return p.room }
@@ -149,7 +159,7 @@ func (p *Participant) HandleOffer(offer string) error {
 	if err := parsed.UnmarshalString(offer); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	if !p.canPublish && publishes(parsed) {
+	if !p.canPublish.Load() && publishes(parsed) {
 		return ErrPublishNotAllowed
 	}
 	if p.sfu.cfg.LoopbackOnly {

@@ -9,7 +9,7 @@ import (
 
 // Event is a room event for one participant's client.
 type Event struct {
-	Type        string // participant-joined, participant-left, track-published, track-updated, track-unpublished, muted, removed, recording
+	Type        string // participant-joined, participant-updated, participant-left, track-published, track-updated, track-unpublished, muted, removed, recording
 	Participant *media.Participant
 	Track       *media.Track
 	Reason      string
@@ -72,7 +72,7 @@ func (r *Room) visible(except *Participant) ([]media.Participant, []media.Track)
 	var ps []media.Participant
 	for _, o := range r.participants {
 		if o != except && !o.info.Hidden {
-			ps = append(ps, o.info)
+			ps = append(ps, o.Info())
 		}
 	}
 	var ts []media.Track
@@ -97,11 +97,11 @@ func (r *Room) add(p *Participant) (replaced *Participant) {
 // announce tells the others that p joined and subscribes p to the tracks present.
 func (r *Room) announce(p *Participant) {
 	if !p.info.Hidden {
-		info := p.info
+		info := p.Info()
 		r.broadcast(p, Event{Type: "participant-joined", Participant: &info})
 	}
 	if obs := r.sfu.cfg.Observer; obs != nil {
-		obs.ParticipantJoined(r.name, p.info, time.Now())
+		obs.ParticipantJoined(r.name, p.Info(), time.Now())
 	}
 	if !p.canSubscribe {
 		return

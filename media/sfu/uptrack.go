@@ -61,7 +61,7 @@ func newTrackID() string {
 
 // onTrack is pion's callback for each incoming encoding.
 func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-	if !p.canPublish {
+	if !p.canPublish.Load() {
 		return
 	}
 	key := remote.StreamID() + "/" + remote.ID()

@@ -5,8 +5,11 @@
 // arrives per track, including the simulcast layer and the forwarding delay
 // read from the tag in every synthetic payload.
 //
-// A Client makes one offer, at Dial, and afterwards only answers the
-// server's offers, so it never meets glare. It is safe for concurrent use.
+// A Client makes one offer at Dial, and another only at Publish (tracks
+// added to a joined session, as an admitted waiting participant does);
+// otherwise it answers the server's offers, so it meets glare only if a
+// Publish crosses a server offer (see Publish). It is safe for concurrent
+// use.
 package client
 
 import (
@@ -65,12 +68,16 @@ type Client struct {
 	leaving        atomic.Bool // Close has begun
 	mediaOnce      sync.Once
 
-	pubs []*published // fixed after Dial
+	// negMu serialises this client's own offers (Publish) with applying
+	// the server's offers and answers.
+	negMu sync.Mutex
 
 	// Owned by the read loop.
 	pendingRemote []webrtc.ICECandidateInit
 
 	mu           sync.Mutex
+	pubs         []*published // grows at Publish
+	mediaStarted bool
 	ended        bool // no new goroutines once set
 	offerSent    bool
 	pendingLocal []webrtc.ICECandidateInit
@@ -288,6 +295,21 @@ func (c *Client) Mute(ctx context.Context, identity, trackID string, muted bool)
 // Remove sends a "remove" frame for a participant (room admins only).
 func (c *Client) Remove(ctx context.Context, identity string) error {
 	return c.Send(ctx, Message{Type: TypeRemove, ParticipantID: identity})
+}
+
+// Move sends a "move" frame (room admins only): the participant identity is
+// sent to room, the main room or one of its caucus rooms. The moved client
+// gets a TypeMoved event whose Token joins room; its session then ends
+// (close code 4011), and it must Dial again with that token.
+func (c *Client) Move(ctx context.Context, identity, room string) error {
+	return c.Send(ctx, Message{Type: TypeMove, ParticipantID: identity, Room: room})
+}
+
+// Admit sends an "admit" frame (room admins only) for a waiting
+// participant. The admitted client gets a TypeAdmitted event; from then on
+// it may publish: see Publish. The event's Token joins without waiting.
+func (c *Client) Admit(ctx context.Context, identity string) error {
+	return c.Send(ctx, Message{Type: TypeAdmit, ParticipantID: identity})
 }
 
 // Close leaves the room: it sends "leave", waits up to 2 s for the server to

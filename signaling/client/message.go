@@ -31,6 +31,11 @@ const (
 	TypeUpdated     = "track-updated"
 	TypeUnpublished = "track-unpublished"
 	TypeRecording   = "recording"
+	TypeMove        = "move"
+	TypeMoved       = "moved"
+	TypeAdmit       = "admit"
+	TypeAdmitted    = "admitted"
+	TypeUpdatedPeer = "participant-updated"
 
 	// TypeClientError is never sent on the wire: the client queues it as an
 	// event when the server's signaling could not be applied locally (an
@@ -46,6 +51,7 @@ type Participant struct {
 	Metadata  string `json:"metadata,omitempty"`
 	Admin     bool   `json:"admin,omitempty"`
 	Publisher bool   `json:"publisher,omitempty"`
+	Waiting   bool   `json:"waiting,omitempty"` // in the waiting room until admitted
 }
 
 // Track is the protocol's track object. ID is the MediaStreamTrack id and

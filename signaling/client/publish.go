@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,7 +86,9 @@ func (c *Client) addPublished(spec TrackSpec) error {
 		}
 	}
 	p.transceiver = tr
+	c.mu.Lock()
 	c.pubs = append(c.pubs, p)
+	c.mu.Unlock()
 	return nil
 }
 
@@ -93,9 +96,9 @@ func (c *Client) addPublished(spec TrackSpec) error {
 // rid header extensions, with the ids of the offer: a pion receiver (the
 // SFU) identifies undeclared simulcast SSRCs by them alone, from the first
 // packet on.
-func (c *Client) configureSimulcast(offer string) error {
+func (c *Client) configureSimulcast(offer string, pubs []*published) error {
 	var parsed *sdp.SessionDescription
-	for _, p := range c.pubs {
+	for _, p := range pubs {
 		if len(p.layers) < 2 {
 			continue
 		}
@@ -151,8 +154,8 @@ func extmapIDs(s *sdp.SessionDescription, mid string) (midID, ridID uint8) {
 // startRTCPReaders starts one goroutine per sent layer reading its RTCP:
 // pion's interceptors need it read, and a PLI or FIR makes the next frame of
 // that layer a keyframe. They end when the PeerConnection closes.
-func (c *Client) startRTCPReaders() {
-	for _, p := range c.pubs {
+func (c *Client) startRTCPReaders(pubs []*published) {
+	for _, p := range pubs {
 		sender := p.transceiver.Sender()
 		for _, l := range p.layers {
 			read := func(b []byte) (int, error) {
@@ -214,16 +217,10 @@ func countKeyframeRequests(b []byte) (plis, firs int) {
 // before the PeerConnection is connected are dropped.
 func (c *Client) StartMedia() {
 	c.mediaOnce.Do(func() {
-		if len(c.pubs) == 0 {
-			return
-		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.ended {
-			return
-		}
-		c.wg.Add(1)
-		go c.runMedia()
+		c.mediaStarted = true
+		c.runMediaLocked(c.pubs)
 	})
 }
 
@@ -231,11 +228,20 @@ func (c *Client) StartMedia() {
 // skipped rather than sent in a burst.
 const maxLag = 250 * time.Millisecond
 
-func (c *Client) runMedia() {
+// runMediaLocked starts the media of pubs, with c.mu held.
+func (c *Client) runMediaLocked(pubs []*published) {
+	if len(pubs) == 0 || c.ended {
+		return
+	}
+	c.wg.Add(1)
+	go c.runMedia(slices.Clone(pubs))
+}
+
+func (c *Client) runMedia(pubs []*published) {
 	defer c.wg.Done()
 	var layers []*pubLayer
 	start := time.Now()
-	for _, p := range c.pubs {
+	for _, p := range pubs {
 		for _, l := range p.layers {
 			l.due = start
 			layers = append(layers, l)
@@ -284,6 +290,8 @@ type SendStats struct {
 
 // Sent returns the counters of every sent layer, in publishing order.
 func (c *Client) Sent() []SendStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var out []SendStats
 	for _, p := range c.pubs {
 		for i, l := range p.layers {
@@ -300,6 +308,8 @@ func (c *Client) Sent() []SendStats {
 // offered. The server announces them under ids of its own; OwnTracks
 // returns those.
 func (c *Client) Published() []Track {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	out := make([]Track, 0, len(c.pubs))
 	for _, p := range c.pubs {
 		out = append(out, p.info)

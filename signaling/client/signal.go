@@ -55,7 +55,7 @@ func (c *Client) setupPeer(ctx context.Context) error {
 		return fmt.Errorf("client: set local offer: %w", err)
 	}
 	c.log.Debug("offer", "sdp", offer.SDP)
-	if err := c.configureSimulcast(offer.SDP); err != nil {
+	if err := c.configureSimulcast(offer.SDP, c.pubs); err != nil {
 		return err
 	}
 	if err := c.Send(ctx, Message{Type: TypeOffer, SDP: offer.SDP}); err != nil {
@@ -77,7 +77,7 @@ func (c *Client) setupPeer(ctx context.Context) error {
 			}
 		}
 	}
-	c.startRTCPReaders()
+	c.startRTCPReaders(c.pubs)
 	return nil
 }
 
@@ -151,6 +151,8 @@ func (c *Client) onServerOffer(m Message) {
 	case <-time.After(c.timeout):
 		c.log.Warn("ICE not started before a server offer")
 	}
+	c.negMu.Lock()
+	defer c.negMu.Unlock()
 	err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP})
 	if err != nil {
 		c.localError(TypeOffer, fmt.Errorf("set remote offer: %w", err))
@@ -170,6 +172,8 @@ func (c *Client) onServerOffer(m Message) {
 }
 
 func (c *Client) onAnswer(m Message) {
+	c.negMu.Lock()
+	defer c.negMu.Unlock()
 	err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
 	if err != nil {
 		c.localError(TypeAnswer, fmt.Errorf("set remote answer: %w", err))
@@ -245,7 +249,7 @@ func (c *Client) applyEvent(m Message) {
 		c.recording = m.Recording
 	case TypeRecording:
 		c.recording = m.Recording
-	case TypeJoinedPeer:
+	case TypeJoinedPeer, TypeUpdatedPeer:
 		if m.Participant != nil {
 			c.participants[m.Participant.Identity] = *m.Participant
 		}
@@ -340,7 +344,8 @@ func (c *Client) pumpEvents() {
 
 // Events delivers the server's frames other than offer, answer, candidate
 // and ping, in order: room events (participant-*, track-*, recording),
-// muted, removed, closing, error, pong, unknown types, and TypeClientError. Events are
+// muted, removed, moved, admitted, closing, error, pong, unknown types, and
+// TypeClientError. Events are
 // queued without blocking the client (up to 4,096 undelivered; older ones
 // are dropped). The channel is closed after the session has ended and every
 // queued event was delivered, or at Close. Events and WaitEvent share one

@@ -6,12 +6,18 @@
 // The link carries the token: /join#token=… (or ?token=…). Options in the
 // query or the fragment: lang=en (Simplified Chinese otherwise), simulcast=1.
 // Tests read and drive the page through window.hr.
+//
+// Caucus (背对背): on "moved" the page rejoins the room it names with the
+// token it carries, on a new socket and peer connection, and keeps the new
+// token in the fragment so that a reload rejoins there. A waiting party
+// ("waiting" in its participant object) publishes once "admitted". A room
+// admin gets a small panel: admit, to the caucus and back.
 'use strict';
 (() => {
   const query = new URLSearchParams(location.search);
   const frag = new URLSearchParams(location.hash.slice(1));
   const param = (name) => frag.get(name) ?? query.get(name);
-  const token = param('token') || '';
+  let token = param('token') || '';
   const lang = param('lang') === 'en' ? 'en' : 'zh';
   const simulcast = param('simulcast') === '1';
 
@@ -31,6 +37,9 @@
       audio: '麦克风', video: '摄像头', muted: '已静音',
       tapForSound: '请点击屏幕以开启声音', error: '出错：{msg}',
       recording: '录制中', recordingOn: '本次接访正在录制', recordingOff: '录制已停止',
+      caucus: '您已进入单独调解室', joint: '您已回到联合调解', waitingRoom: '请稍候，主持人同意后即可发言',
+      admitted: '主持人已同意您发言', waitingTag: '等候中', admit: '准许发言',
+      toCaucus: '单独调解', toJoint: '回到联合调解', meToCaucus: '我进入单独调解室', meToJoint: '我回到联合调解',
     },
     en: {
       title: 'Video hearing', me: 'Me', waiting: 'Waiting for the other side to join…',
@@ -49,6 +58,10 @@
       audio: 'microphone', video: 'camera', muted: 'muted',
       tapForSound: 'Tap the screen to turn the sound on', error: 'Error: {msg}',
       recording: 'Recording', recordingOn: 'This hearing is being recorded', recordingOff: 'Recording stopped',
+      caucus: 'You are in a private room', joint: 'You are back in the joint session',
+      waitingRoom: 'Please wait: the host will let you speak', admitted: 'The host lets you speak now',
+      waitingTag: 'waiting', admit: 'Admit', toCaucus: 'Private room', toJoint: 'Back to joint session',
+      meToCaucus: 'Go to the private room', meToJoint: 'Back to the joint session',
     },
   };
   const t = (key, vars = {}) =>
@@ -67,14 +80,24 @@
     marks: {}, // ms since navigation start of the first camera, ws-open, joined, offer, answer, ...
     stats, ping, send: (msg) => send(msg), leave: () => send({ type: 'leave' }),
     setLayer: (quality, track) => send(track ? { type: 'layer', track, quality } : { type: 'layer', quality }),
+    move: (participant, room) => send({ type: 'move', participant, room }),
+    admit: (participant) => send({ type: 'admit', participant }),
+    mainRoom: () => mainRoom(hr.room), caucusRoom: () => caucusRoom(hr.room),
+    caucus: false, // whether this page is in a caucus room
   });
+
+  // A caucus room is "<main>~caucus-<n>", n from 1 to 9 (the server's rule:
+  // media/caucus.go); the server checks every move.
+  const CAUCUS = /~caucus-[1-9]$/;
+  const mainRoom = (room) => room.replace(CAUCUS, '');
+  const caucusRoom = (room) => `${mainRoom(room)}~caucus-1`;
 
   let ws = null;
   let makingOffer = false;
   let pendingCandidates = [];
   let localPromise = null;
   let note = ''; // a lasting remark shown after the status, e.g. no camera
-  let finalReason = ''; // why the server will close: removed, replaced, closing
+  let finalReason = ''; // why the server will close: removed, replaced, closing, moved
   let retries = 0;
 
   // ---- status line and test hooks ----
@@ -157,6 +180,8 @@
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return report('bad-json', 'unreadable frame from server'); }
       if (msg.type === 'ping') return send({ type: 'pong' }); // at once, whatever is queued
+      // At once too: the close (4011) that follows must find the new token.
+      if (msg.type === 'moved') { finalReason = 'moved'; return keepToken(msg.token); }
       queue = queue.then(() => sock === ws && handle(msg))
         .catch((e) => report('client', String(e && e.message || e), msg.type));
     };
@@ -178,14 +203,16 @@
       case 'offer': case 'answer': return description(msg);
       case 'candidate': return candidate(msg.candidate);
       case 'pong': pongWaiters.splice(0).forEach((resolve) => resolve(true)); return;
-      case 'participant-joined':
+      case 'participant-joined': case 'participant-updated':
         hr.participants[msg.participant.identity] = msg.participant;
         hr.seen[msg.participant.identity] = true;
+        adminPanel();
         return relabel(msg.participant.identity);
       case 'participant-left': {
         const id = msg.participant.identity;
         delete hr.participants[id];
         for (const [tid, tr] of Object.entries(hr.tracks)) if (tr.participant === id) delete hr.tracks[tid];
+        adminPanel();
         return removeTile(id);
       }
       case 'track-published': case 'track-updated':
@@ -203,6 +230,7 @@
       case 'recording': return recording(msg.recording);
       case 'removed': finalReason = msg.reason === 'replaced' ? 'replaced' : 'removed'; return;
       case 'closing': finalReason = 'closing'; return;
+      case 'admitted': return admitted(msg);
       case 'error': return report(msg.code, msg.message, msg.ref);
     }
   }
@@ -211,6 +239,10 @@
     mark('joined');
     hr.room = msg.room;
     hr.you = msg.you;
+    const wasCaucus = hr.caucus;
+    hr.caucus = CAUCUS.test(msg.room);
+    if (hr.caucus || wasCaucus) note = t(hr.caucus ? 'caucus' : 'joint');
+    $('caucus').hidden = !hr.caucus;
     recording(msg.recording);
     hr.participants = Object.fromEntries((msg.participants || []).map((p) => [p.identity, p]));
     hr.tracks = Object.fromEntries((msg.tracks || []).map((tr) => [tr.id, tr]));
@@ -239,16 +271,78 @@
     retries = 0;
     hr.state = 'joined';
     layout();
+    adminPanel();
     showJoined();
   }
 
   function showJoined() {
+    if (hr.you && hr.you.waiting) return status(t('waitingRoom'), 'warn');
     status(t(hr.you && hr.you.publisher && localPromise ? 'joined' : 'watching'), 'ok');
   }
 
-  function publish(pc, media) {
-    for (const track of media.getAudioTracks()) pc.addTrack(track, media);
+  // keepToken makes token the one this page joins with, now and at a reload.
+  function keepToken(next) {
+    if (!next) return;
+    token = next;
+    frag.set('token', token);
+    history.replaceState(null, '', `${location.pathname}${location.search}#${frag}`);
+  }
+
+  // An admin let this waiting page publish: the camera starts and its tracks
+  // go out in a renegotiation (negotiationneeded).
+  async function admitted(msg) {
+    keepToken(msg.token);
+    if (hr.you) hr.you = { ...hr.you, waiting: false, publisher: true };
+    const pc = hr.pc;
+    const media = await localMedia();
+    if (media && pc && pc === hr.pc) publish(pc, media, true);
+    status(t('admitted'), 'ok');
+  }
+
+  // The admin's panel: admit waiting parties, send a party to the caucus
+  // room or back, and go there or back oneself.
+  function adminPanel() {
+    const panel = $('admin');
+    panel.replaceChildren();
+    panel.hidden = !(hr.state === 'joined' && hr.you && hr.you.admin);
+    if (panel.hidden) return;
+    const target = hr.caucus ? mainRoom(hr.room) : caucusRoom(hr.room);
+    const button = (label, action, who) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = label;
+      b.dataset.action = action;
+      b.dataset.identity = who;
+      b.onclick = () => (action === 'admit' ? hr.admit(who) : hr.move(who, target));
+      return b;
+    };
+    for (const p of Object.values(hr.participants)) {
+      const row = document.createElement('p');
+      row.className = 'admin-row';
+      const name = document.createElement('span');
+      name.textContent = (p.name || p.identity) + (p.waiting ? ` · ${t('waitingTag')}` : '');
+      row.append(name);
+      if (p.waiting) row.append(button(t('admit'), 'admit', p.identity));
+      row.append(button(t(hr.caucus ? 'toJoint' : 'toCaucus'), 'move', p.identity));
+      panel.append(row);
+    }
+    const me = document.createElement('p');
+    me.className = 'admin-row';
+    me.append(button(t(hr.caucus ? 'meToJoint' : 'meToCaucus'), 'move', hr.you.identity));
+    panel.append(me);
+  }
+
+  // late: the session is under way (an admission). addTrack would then reuse
+  // a receive slot of the same kind, turning the server's send-only m-line
+  // into sendrecv, which the server does not take as a publication: new
+  // send-only transceivers get m-lines of their own.
+  function publish(pc, media, late = false) {
+    for (const track of media.getAudioTracks()) {
+      if (late) pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+      else pc.addTrack(track, media);
+    }
     for (const track of media.getVideoTracks()) {
+      if (!simulcast && late) { pc.addTransceiver(track, { direction: 'sendonly', streams: [media] }); continue; }
       if (!simulcast) { pc.addTrack(track, media); continue; }
       const sendEncodings = [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 }, { rid: 'h', maxBitrate: 900000 }];
       pc.addTransceiver(track, { direction: 'sendonly', streams: [media], sendEncodings });
@@ -305,6 +399,10 @@
   function closed(code) {
     hr.state = 'closed';
     teardown();
+    if (code === 4011) { // moved: join the new room at once with the new token
+      retries = 0;
+      return connect();
+    }
     const final = { 1000: 'left', 4001: 'unauthorized', 4003: 'forbidden', 4009: finalReason || 'removed', 4010: 'malformed' };
     if (final[code]) {
       dropLocal(); // the session is over: the camera goes off
@@ -326,6 +424,7 @@
     for (const id of [...tiles.keys()]) removeTile(id);
     unannounced.clear();
     layout();
+    adminPanel();
   }
 
   // ---- media ----
@@ -473,6 +572,18 @@
   $('waiting').textContent = t('waiting');
   $('self-label').textContent = t('me');
   $('rec-label').textContent = t('recording');
+  // The caucus badge and the admin panel are the page's own (join.html is shared).
+  const badge = document.createElement('p');
+  badge.id = 'caucus';
+  badge.className = 'caucus';
+  badge.hidden = true;
+  badge.textContent = t('caucus');
+  $('rec').after(badge);
+  const panel = document.createElement('nav');
+  panel.id = 'admin';
+  panel.className = 'admin';
+  panel.hidden = true;
+  document.body.append(panel);
   addEventListener('resize', layout);
   layout();
   if (!token) {
