@@ -33,33 +33,33 @@ func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
 }
 
 // writeFacts replaces the facts of case f.CaseID by f, and the case's
-// counts in the sums by f's, inside the caller's transaction.
+// counts in the sums by f's, inside the caller's transaction, in two round
+// trips: one reads the origin's units and the stored facts, the other
+// writes (a case is created and changed in the appender's batches, where
+// round trips are what a case costs).
 func writeFacts(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) error {
-	station, village, err := factsOrigin(ctx, tx, f)
+	station, village, old, err := readFactsState(ctx, tx, f)
 	if err != nil {
 		return err
 	}
 	sums := petitions.NewFactSums()
-	old, err := storedFacts(ctx, tx, f.CaseID)
-	if err != nil {
-		return err
-	}
 	if old != nil {
 		sums.Add(old, -1)
 	}
 	nf := *f
 	nf.StationUnit, nf.VillageUnit = station, village
 	sums.Add(&nf, 1)
-	for _, t := range []string{"case_fact_mediators", "case_fact_supervisions", "case_fact_summons", "case_facts"} {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+t+` WHERE case_id = $1`, f.CaseID); err != nil {
-			return internal(err, "case %s: %s", f.CaseID, t)
+	b := &pgx.Batch{}
+	if old != nil { // the facts' rows are written together: none without case_facts
+		for _, t := range []string{"case_fact_mediators", "case_fact_supervisions", "case_fact_summons", "case_facts"} {
+			b.Queue(`DELETE FROM `+t+` WHERE case_id = $1`, f.CaseID)
 		}
 	}
 	var days any
 	if f.HasHandling {
 		days = f.HandlingDays
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO case_facts (case_id, version, registered, kind, lead_unit,
+	b.Queue(`INSERT INTO case_facts (case_id, version, registered, kind, lead_unit,
 		station_unit, village_unit, owner, received_at, repeat_links, headcount, accept_due_day, accept_decided,
 		accept_on_time, accept_passed, replied_at, replied_on_time, accepted_at, resolved, effective_at, applied,
 		perf_ended_at, performed, active, running_passed, running_day, closed_at, handling_days, ratings, satisfied)
@@ -69,53 +69,63 @@ func writeFacts(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) error {
 		micro(f.AcceptPassed), micro(f.RepliedAt), f.RepliedOnTime, micro(f.AcceptedAt), f.Resolved,
 		micro(f.EffectiveAt), f.Applied, micro(f.PerfEndedAt), f.Performed, f.Active, micro(f.RunningPassed),
 		micro(f.RunningDay), micro(f.ClosedAt), days, f.Ratings, f.Satisfied)
-	if err != nil {
-		return internal(err, "case %s: facts", f.CaseID)
-	}
 	for _, m := range f.Mediators {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_mediators (case_id, mediator, ratings, satisfied)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, f.CaseID, m.ID, m.Ratings, m.Satisfied); err != nil {
-			return internal(err, "case %s: mediator facts", f.CaseID)
-		}
+		b.Queue(`INSERT INTO case_fact_mediators (case_id, mediator, ratings, satisfied)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, f.CaseID, m.ID, m.Ratings, m.Satisfied)
 	}
 	for i, s := range f.Supervisions {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_supervisions
+		b.Queue(`INSERT INTO case_fact_supervisions
 			(case_id, n, issued_at, passed, answered_at, on_time, adopted) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted); err != nil {
-			return internal(err, "case %s: supervision facts", f.CaseID)
-		}
+			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted)
 	}
 	for i, s := range f.Summons {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_fact_summons
+		b.Queue(`INSERT INTO case_fact_summons
 			(case_id, n, level, unit, issued_at, due, reported_at, on_time, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			f.CaseID, i, string(s.Level), s.Unit, s.IssuedAt.UnixMicro(), micro(s.Due), micro(s.ReportedAt), s.OnTime,
-			s.Minutes); err != nil {
-			return internal(err, "case %s: summons facts", f.CaseID)
-		}
+			s.Minutes)
 	}
-	if err := addSums(ctx, tx, sums); err != nil {
-		return internal(err, "case %s: sums", f.CaseID)
+	queueSums(b, sums)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return internal(err, "case %s: facts", f.CaseID)
 	}
 	return nil
 }
 
-// factsOrigin resolves the station and village of f to units, as
-// writeListing does.
-func factsOrigin(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) (station, village string, err error) {
-	if f.Station != "" {
-		err := tx.QueryRow(ctx, `SELECT unit FROM stations WHERE id = $1`, f.Station).Scan(&station)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", "", internal(err, "case %s: station unit", f.CaseID)
+// readFactsState reads, in one round trip, what writeFacts needs: the
+// units f's station and village resolve to (as writeListing resolves them)
+// and the case's stored facts, nil if none.
+func readFactsState(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) (station, village string, old *petitions.CaseFacts, err error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT coalesce((SELECT unit FROM stations WHERE id = $1 AND $1 <> ''), ''),
+		coalesce((SELECT id FROM units WHERE $2 <> '' AND (id = $2 OR code = $2 OR name = $2)
+			ORDER BY id <> $2, code <> $2, id LIMIT 1), '')`, f.Station, f.Village).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&station, &village)
+	})
+	b.Queue(`SELECT `+factsSumsColumns+` FROM case_facts f WHERE f.case_id = $1`, f.CaseID).QueryRow(func(row pgx.Row) error {
+		o, err := scanFacts(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
 		}
+		old = o
+		return err
+	})
+	var mediators []petitions.MediatorFacts
+	b.Queue(`SELECT mediator, ratings, satisfied FROM case_fact_mediators WHERE case_id = $1`, f.CaseID).Query(func(rows pgx.Rows) error {
+		var err error
+		mediators, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (petitions.MediatorFacts, error) {
+			var m petitions.MediatorFacts
+			err := row.Scan(&m.ID, &m.Ratings, &m.Satisfied)
+			return m, err
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return "", "", nil, internal(err, "case %s: facts' units and stored facts", f.CaseID)
 	}
-	if f.Village != "" {
-		err := tx.QueryRow(ctx, `SELECT id FROM units WHERE id = $1 OR code = $1 OR name = $1
-			ORDER BY id <> $1, code <> $1, id LIMIT 1`, f.Village).Scan(&village)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", "", internal(err, "case %s: village unit", f.CaseID)
-		}
+	if old != nil {
+		old.Mediators = mediators
 	}
-	return station, village, nil
+	return station, village, old, nil
 }
 
 // micro returns t in Unix microseconds, nil for the zero time.

@@ -44,31 +44,6 @@ func scanFacts(row pgx.Row) (*petitions.CaseFacts, error) {
 	return f, nil
 }
 
-// storedFacts returns what the sums count of the stored facts of case id,
-// with its mediators, or nil if it has none.
-func storedFacts(ctx context.Context, tx pgx.Tx, id string) (*petitions.CaseFacts, error) {
-	f, err := scanFacts(tx.QueryRow(ctx, `SELECT `+factsSumsColumns+` FROM case_facts f WHERE f.case_id = $1`, id))
-	if err == pgx.ErrNoRows {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, internal(err, "case %s: stored facts", id)
-	}
-	rows, err := tx.Query(ctx, `SELECT mediator, ratings, satisfied FROM case_fact_mediators WHERE case_id = $1`, id)
-	if err != nil {
-		return nil, internal(err, "case %s: stored mediator facts", id)
-	}
-	f.Mediators, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (petitions.MediatorFacts, error) {
-		var m petitions.MediatorFacts
-		err := row.Scan(&m.ID, &m.Ratings, &m.Satisfied)
-		return m, err
-	})
-	if err != nil {
-		return nil, internal(err, "case %s: stored mediator facts", id)
-	}
-	return f, nil
-}
-
 // upsertSums adds the counts of one row of sums ($7…) to its row
 // ($1…$6), making it if need be.
 var upsertSums = func() string {
@@ -84,16 +59,10 @@ var upsertSums = func() string {
 		ON CONFLICT (scope, bucket, grp, lead_unit, station_unit, village_unit) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
-// addSums adds s to the sums tables, one statement per changed row in key
-// order (FactSums.Changed), all in one round trip. Writers of cases in the
-// same month and units update the same rows, each holding them until it
-// commits; taking them in one order makes them queue, never deadlock.
-func addSums(ctx context.Context, tx pgx.Tx, s *petitions.FactSums) error {
+// queueSums queues in b the upserts that add s to the sums, rows in
+// s.Changed's order (a fixed one: writers never deadlock on them).
+func queueSums(b *pgx.Batch, s *petitions.FactSums) {
 	rows, days := s.Changed()
-	if len(rows)+len(days) == 0 {
-		return nil
-	}
-	b := &pgx.Batch{}
 	for _, k := range rows {
 		args := []any{k.Scope, k.Bucket, k.Group, k.Lead, k.Station, k.Village}
 		for _, n := range s.Rows[k] {
@@ -107,7 +76,6 @@ func addSums(ctx context.Context, tx pgx.Tx, s *petitions.FactSums) error {
 			DO UPDATE SET n = case_fact_handling_sums.n + EXCLUDED.n`,
 			k.Scope, k.Bucket, k.Lead, k.Station, k.Village, k.Days, s.Handling[k])
 	}
-	return tx.SendBatch(ctx, b).Close()
 }
 
 // RebuildFactSums recomputes the sums of the facts (case_fact_sums,

@@ -46,10 +46,14 @@ func createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFac
 		return nil, internal(err, "case %s: encode", p.ID)
 	}
 	return &appendItem{newCase: true, write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
-		_, err := tx.Exec(ctx, `INSERT INTO petitions
+		// The case and its worklist rows in one round trip.
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO petitions
 			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
 			VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7)`,
 			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
+		queueListing(b, c)
+		err := tx.SendBatch(ctx, b).Close()
 		if uniqueViolation(err) != "" {
 			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
 		}
@@ -58,9 +62,6 @@ func createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFac
 		}
 		if err != nil {
 			return nil, internal(err, "case %s: insert", c.ID)
-		}
-		if err := writeListing(ctx, tx, c); err != nil {
-			return nil, err
 		}
 		if f != nil {
 			if err := writeFacts(ctx, tx, f); err != nil {

@@ -20,6 +20,16 @@ const worklistMigration = "0006_worklists.sql"
 // units tables as they stand: a case is always written after its station
 // and units exist.
 func writeListing(ctx context.Context, tx pgx.Tx, p *petitions.Petition) error {
+	b := &pgx.Batch{}
+	queueListing(b, p)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return internal(err, "case %s: worklist columns", p.ID)
+	}
+	return nil
+}
+
+// queueListing queues in b the statements writeListing sends.
+func queueListing(b *pgx.Batch, p *petitions.Petition) {
 	l := petitions.ListingOf(p)
 	var due any
 	if !l.DueAt.IsZero() {
@@ -27,7 +37,6 @@ func writeListing(ctx context.Context, tx pgx.Tx, p *petitions.Petition) error {
 	}
 	// One round trip: both side tables cleared, then the columns and the
 	// side tables written, the origin units resolved in SQL.
-	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM petition_units WHERE petition_id = $1`, p.ID)
 	b.Queue(`DELETE FROM petition_persons WHERE petition_id = $1`, p.ID)
 	b.Queue(`WITH upd AS (
@@ -46,10 +55,6 @@ func writeListing(ctx context.Context, tx pgx.Tx, p *petitions.Petition) error {
 		INSERT INTO petition_persons (petition_id, person) SELECT $1, unnest($16::text[])`,
 		p.ID, due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category,
 		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return internal(err, "case %s: worklist columns", p.ID)
-	}
-	return nil
 }
 
 func nonNil(ss []string) []string {
