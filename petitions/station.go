@@ -1,6 +1,7 @@
 package petitions
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -13,10 +14,68 @@ type Station struct {
 	ID   string `json:"id"`
 	Unit string `json:"unit"` // the unit the station belongs to
 	Name string `json:"name"`
+	// Hours are the station's opening hours, "HH:MM-HH:MM" in China time
+	// ("08:30-17:30"; "00:00-24:00" is all day); "" means DefaultHours.
+	// While open, the station's terminal publishes its camera for the
+	// leaders' wall; outside them it publishes nothing.
+	Hours string `json:"hours,omitempty"`
+}
+
+// DefaultHours are the opening hours of a station configured without any:
+// a village committee's office day.
+const DefaultHours = "08:30-17:30"
+
+// ParseHours returns the opening and closing minutes since midnight of
+// hours ("HH:MM-HH:MM", closing after opening, at most "24:00"), or an
+// error saying what is wrong.
+func ParseHours(hours string) (open, close int, err error) {
+	from, to, ok := strings.Cut(hours, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("must be written HH:MM-HH:MM")
+	}
+	minutes := func(s string) (int, bool) {
+		var h, m int
+		if len(s) != 5 || s[2] != ':' {
+			return 0, false
+		}
+		if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || m > 59 || h > 24 || (h == 24 && m > 0) {
+			return 0, false
+		}
+		return h*60 + m, true
+	}
+	open, ok1 := minutes(strings.TrimSpace(from))
+	close, ok2 := minutes(strings.TrimSpace(to))
+	switch {
+	case !ok1 || !ok2:
+		return 0, 0, fmt.Errorf("must be written HH:MM-HH:MM")
+	case close <= open:
+		return 0, 0, fmt.Errorf("must close after it opens")
+	}
+	return open, close, nil
+}
+
+// OpenHours returns s's opening hours: Hours, or DefaultHours when unset.
+func (s *Station) OpenHours() string {
+	if s.Hours == "" {
+		return DefaultHours
+	}
+	return s.Hours
+}
+
+// OpenAt reports whether s is open at t (China time). Hours that do not
+// parse keep the station closed.
+func (s *Station) OpenAt(t time.Time) bool {
+	open, close, err := ParseHours(s.OpenHours())
+	if err != nil {
+		return false
+	}
+	t = t.In(ChinaTime)
+	m := t.Hour()*60 + t.Minute()
+	return open <= m && m < close
 }
 
 // Validate returns EINVALID with a message per bad field if s has no id,
-// unit or name, or if s is nil; nil otherwise.
+// unit or name, hours that do not parse, or if s is nil; nil otherwise.
 func (s *Station) Validate() error {
 	if s == nil {
 		return Errorf(EINVALID, "No station given.")
@@ -30,6 +89,11 @@ func (s *Station) Validate() error {
 	}
 	if strings.TrimSpace(s.Name) == "" {
 		pr.add("name", "required")
+	}
+	if s.Hours != "" {
+		if _, _, err := ParseHours(s.Hours); err != nil {
+			pr.add("hours", "%v", err)
+		}
 	}
 	return pr.err("The station")
 }

@@ -34,6 +34,11 @@ type API struct {
 	Tokens   Minter
 	// Enrol limits pairing-code guesses per address.
 	Enrol *petitions.SignInLimiter
+	// Calls is the call board (in memory, per process); routes makes one
+	// over Cases when it is nil.
+	Calls *casework.Calls
+	// Rooms, if set, tells the supervisor's wall which rooms are open.
+	Rooms LiveRooms
 	Log   *slog.Logger
 	Now   func() time.Time
 }
@@ -67,11 +72,14 @@ func (api *API) routes(r chi.Router) {
 	api.adminRoutes(r)
 	api.scheduleRoutes(r)
 	api.terminalRoutes(r)
+	api.callRoutes(r)
 	api.holdRoutes(r)
 	api.inboxRoutes(r)
 	api.ledgerRoutes(r)
 	api.statsRoutes(r)
 	api.mediatorRoutes(r)
+	api.deskRoutes(r)
+	api.liveRoutes(r)
 }
 
 // actor returns the signed-in person of r as the access rules see him.

@@ -111,8 +111,15 @@ func New(o Options) http.Handler {
 	}
 	r.Get("/lookup", servePage(static, "lookup.html"))
 	r.Get("/", servePage(static, "index.html"))
-	r.Get("/join", servePage(static, "join.html"))
+	r.Get("/join", framedBySelf(servePage(static, "join.html")).ServeHTTP)
+	r.Get("/desk", servePage(static, "desk.html"))
+	r.Get("/kiosk", servePage(static, "kiosk.html"))
+	r.Get("/register", servePage(static, "register.html"))
+	r.Get("/board", servePage(static, "board.html"))
 	r.Get("/review", servePage(static, "review.html"))
+	r.Get("/wall", servePage(static, "wall.html"))
+	r.Get("/dashboard", servePage(static, "dashboard.html"))
+	r.Get("/case", servePage(static, "casefile.html"))
 	r.Handle("/static/*", http.StripPrefix("/static/", noCache(http.FileServer(http.FS(static)))))
 	return r
 }

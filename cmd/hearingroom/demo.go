@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/casework"
 	"hearingroom/petitions/demo"
 )
 
@@ -37,7 +40,74 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := loadDemo(ctx, m.Config, cfg, stdout); err != nil {
 		return err
 	}
-	return serveMain(ctx, m, stdout)
+	kiosk, err := enrolDemoKiosk(ctx, m.Config, cfg.Seed)
+	if err != nil {
+		return fmt.Errorf("demo: enrol the village kiosk: %w", err)
+	}
+	// serveMain's steps, with the kiosk's link printed once the address is known.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	printWelcome(m, stdout)
+	kiosk.print(stdout, m.BaseURL())
+	<-ctx.Done()
+	m.Log.Info("hearingroom: shutting down")
+	return m.Close()
+}
+
+// demoKiosk is the village terminal the demo enrols, so that its kiosk
+// page opens at once.
+type demoKiosk struct {
+	station  *petitions.Station
+	terminal *petitions.Terminal
+	cred     string
+	official demo.Person // who takes its calls
+}
+
+// enrolDemoKiosk pairs a terminal to the first village's station in the
+// demo ledger of c, as the administrator would.
+func enrolDemoKiosk(ctx context.Context, c Config, seed int64) (*demoKiosk, error) {
+	l, err := openLedgerChecked(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	svc := casework.New(l, casework.Config{})
+	ps := demo.NewPeople(seed)
+	admin := petitions.Actor{ID: ps.Administrator.ID, Roles: []petitions.RoleGrant{{Role: ps.Administrator.Role, Unit: ps.Administrator.UnitID}}}
+	id := demo.StationID(demo.VillageID(0, 0))
+	pr, err := svc.IssuePairing(ctx, admin, id)
+	if err != nil {
+		return nil, err
+	}
+	en, err := svc.Redeem(ctx, pr.Code, "村委会接访终端（演示）")
+	if err != nil {
+		return nil, err
+	}
+	k := &demoKiosk{terminal: en.Terminal, cred: en.Credential, official: ps.TownshipOfficials(0)[0]}
+	for _, st := range demo.Stations() {
+		if st.ID == id {
+			k.station = st
+		}
+	}
+	if k.station == nil {
+		return nil, fmt.Errorf("no station %s", id)
+	}
+	return k, nil
+}
+
+// print prints the kiosk's link (the device credential travels in the
+// fragment, which the page keeps and removes from the address bar).
+func (k *demoKiosk) print(w io.Writer, base string) {
+	if k == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nVillage kiosk 村委会接访终端 of %s (enrolled; open %s China time, when it publishes its camera):\n  %s/kiosk#device=%s\n",
+		k.station.Name, k.station.OpenHours(), base, k.cred)
+	fmt.Fprintf(w, "Its calls are taken by %s (login %s, password %s) and the county's dispatchers.\n",
+		k.official.Name, petitions.NormalizeLogin(k.official.ID), demo.Password)
 }
 
 // loadDemo creates the demo ledger in c.DataDir, which must not hold a

@@ -140,7 +140,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Sessions: signIn,
 		Lookup:   &web.Lookup{Cases: m.ledger, Limiter: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
 		API: &web.API{Cases: m.cases, Sessions: signIn, Tokens: m.keys,
-			Enrol: petitions.NewSignInLimiter(), Log: m.Log, Now: time.Now},
+			Enrol: petitions.NewSignInLimiter(), Rooms: m.sfu, Log: m.Log, Now: time.Now},
 		Signaling: m.sig,
 		Metrics:   web.MetricsHandler(m.sfu.Stats),
 		Ready:     m.ready,

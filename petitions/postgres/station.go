@@ -19,7 +19,7 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO stations (id, unit, name) VALUES ($1, $2, $3)`, s.ID, s.Unit, s.Name)
+		_, err := tx.Exec(ctx, `INSERT INTO stations (id, unit, name, hours) VALUES ($1, $2, $3, $4)`, s.ID, s.Unit, s.Name, s.Hours)
 		switch {
 		case uniqueViolation(err) != "":
 			return petitions.Errorf(petitions.ECONFLICT, "Station %s exists.", s.ID)
@@ -39,13 +39,13 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 func (db *DB) Stations(ctx context.Context) ([]*petitions.Station, error) {
 	var stations []*petitions.Station
 	err := db.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `SELECT id, unit, name FROM stations ORDER BY id`)
+		rows, err := c.Query(ctx, `SELECT id, unit, name, hours FROM stations ORDER BY id`)
 		if err != nil {
 			return err
 		}
 		stations, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*petitions.Station, error) {
 			var s petitions.Station
-			return &s, r.Scan(&s.ID, &s.Unit, &s.Name)
+			return &s, r.Scan(&s.ID, &s.Unit, &s.Name, &s.Hours)
 		})
 		return err
 	})

@@ -17,7 +17,7 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO stations (id, unit, name) VALUES (?, ?, ?)`, s.ID, s.Unit, s.Name)
+		_, err := tx.ExecContext(ctx, `INSERT INTO stations (id, unit, name, hours) VALUES (?, ?, ?, ?)`, s.ID, s.Unit, s.Name, s.Hours)
 		switch {
 		case isUnique(err):
 			return petitions.Errorf(petitions.ECONFLICT, "Station %s exists.", s.ID)
@@ -33,7 +33,7 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 
 // Stations returns every station in id order; see petitions.Store.
 func (db *DB) Stations(ctx context.Context) ([]*petitions.Station, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, unit, name FROM stations ORDER BY id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, unit, name, hours FROM stations ORDER BY id`)
 	if err != nil {
 		return nil, internal(err, "stations")
 	}
@@ -41,7 +41,7 @@ func (db *DB) Stations(ctx context.Context) ([]*petitions.Station, error) {
 	stations := []*petitions.Station{}
 	for rows.Next() {
 		var s petitions.Station
-		if err := rows.Scan(&s.ID, &s.Unit, &s.Name); err != nil {
+		if err := rows.Scan(&s.ID, &s.Unit, &s.Name, &s.Hours); err != nil {
 			return nil, internal(err, "stations")
 		}
 		stations = append(stations, &s)

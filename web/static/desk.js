@@ -1,0 +1,954 @@
+// desk.js: the official's desk (served at /desk), for a tablet (iPad Safari,
+// Android Chrome, portrait or landscape) or a PC. After sign-in, home shows
+// the stations calling in (GET /api/v1/calls, polled), today's reception
+// schedule and the official's cases due soon, overdue and supervised, each
+// with its deadline clock. Accepting a call (or entering a station's room)
+// opens the hearing: the join page (/join, one WebRTC client for the whole
+// product) in a frame beside the case panel, where the official finds or
+// registers the case, writes the minutes, grades the risk, assigns,
+// summons departments (吹哨报到) and records the outcome through the
+// lifecycle's transitions. The media session is linked to the case.
+//
+// A summoned department's staff open /desk#summons=CASE&n=N&unit=UNIT&station=S:
+// the page reports them in (the ledger logs it) and seats them in the room.
+//
+// Options in the query or the fragment: lang=en (Simplified Chinese
+// otherwise). Tests read the page through window.hr.
+'use strict';
+(() => {
+  const query = new URLSearchParams(location.search);
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const param = (name) => frag.get(name) ?? query.get(name);
+  const lang = param('lang') === 'en' ? 'en' : 'zh';
+
+  const POLL_CALLS = 4000; // ms between reads of the call queue
+  const POLL_HOME = 60000; // ms between reads of the schedule and the worklists
+  const POLL_ROOM = 2000; // ms between looks at the room's connection
+  const POLL_CASE = 5000; // ms between reads of the open case (report-ins)
+  const TZ = 'Asia/Shanghai'; // the county's time zone: days and deadlines are counted in it
+
+  const STRINGS = {
+    zh: {
+      title: '接访工作台', skip: '跳到主要内容', tools: '工具', signOut: '退出登录',
+      signInTitle: '请登录', login: '账号', password: '密码', signIn: '登录',
+      queue: '呼入队列', queueEmpty: '暂无村（社区）呼入。', queueOff: '呼入队列暂未开通，可在下方直接进入接访室。',
+      openTitle: '主动进入接访室', station: '接访室', kind: '类型', kindHearing: '视频接访', kindMediation: '云调解',
+      enter: '进入接访室', accept: '接听', waitingSince: '已等待 {m} 分钟', position: '第 {n} 位',
+      receiver: '今日接访：{name}', today: '今日接访安排', noSchedule: '今天没有排班。', mineMark: '（我）',
+      mine: '我的事项', dueSoon: '即将到期', overdue: '已超期', supervised: '督办', noCases: '没有事项。',
+      video: '视频画面', audioOnly: '仅语音', end: '结束接访',
+      noCase: '尚未关联事项', caseTabs: '事项办理', tabFind: '查找/登记', tabMinutes: '接访记录', tabRisk: '定级',
+      tabAssign: '交办', tabSummon: '吹哨', tabOutcome: '办理结果',
+      searchLabel: '案号、查询码或姓名', search: '查找', notFound: '没有找到，可在下方登记新事项。', use: '选用',
+      registerTitle: '登记新事项', petitioner: '信访人姓名', phone: '联系电话', category: '类别', class: '性质',
+      classClaim: '申诉求决', classSuggestion: '建议意见', classAccusation: '检举控告',
+      request: '诉求', facts: '事实与理由', register: '登记',
+      minutesLabel: '记录本次接访所谈内容', save: '保存记录', saved: '已保存。', noMinutes: '还没有记录。',
+      riskLegend: '风险等级（分类定级）', riskGreen: '一般（绿）', riskYellow: '较大（黄）', riskRed: '重大（红）',
+      reason: '理由', setRisk: '保存定级',
+      assignNote: '办理期限由法定时限自动计算，保存后显示在上方。',
+      summonLevel: '哨级', levelQuick: '快捷哨（当日报到）', levelEmergency: '应急哨（30 分钟内报到）',
+      levelTough: '攻坚哨（3 日内报到）', departments: '职能部门', summon: '吹哨',
+      joinLink: '{unit}的加入链接', copy: '复制链接', copied: '已复制', reportedAt: '{time} 已报到',
+      notReported: '尚未报到，限 {time} 前', noSummons: '尚未吹哨。', chooseDept: '请至少选择一个部门。',
+      needCase: '请先在“查找/登记”中选定事项。', noActions: '当前状态下您没有可办理的环节。',
+      noAssign: '此事项已受理并确定承办，或当前状态不能交办；答复等请到“办理结果”。',
+      due: '{step}期限 {date}', left: '剩 {d} 天 {h} 小时', leftHours: '剩 {h} 小时', late: '已超期 {d} 天',
+      lateHours: '已超期 {h} 小时', supervisedMark: '督办中', summonedMark: '已吹哨',
+      linked: '本场接访已关联到此事项。', linking: '接通后将自动关联本场接访。',
+      state: '状态：{s}', risk: '风险：{r}',
+      offline: '网络已断开。恢复后页面会自动重新连接，请稍候。', apiSlow: '网络较慢，数据可能不是最新的。',
+      weak: '网络较差，画面可能卡顿。可以点“仅语音”保证通话。', lost: '视频连接中断，正在自动重新连接…',
+      audioOnlyOn: '已改为仅语音：不再发送和显示画面。', connected: '视频已接通。', connecting: '正在接通视频…',
+      joiningAs: '以部门人员身份加入：{case}', reported: '已报到，报到时间已记入台账。',
+      wrongLogin: '账号或密码错误。', tooMany: '登录失败次数过多，请稍后再试。', failed: '操作失败：{msg}',
+      takenByOther: '这个呼入已被其他人接听。', fieldErr: '{field}：{msg}',
+      f: {
+        unit: '单位', manner: '告知方式', transfer_type: '交办方式', owner: '包案领导（人员编号）', days: '天数',
+        reason: '理由', outcome: '处理意见', text: '答复内容', reason_code: '不予受理理由代码', route: '法定途径',
+        document: '文书编号', settled: '信访人已息诉罢访', dossier_no: '档案号',
+      },
+      manners: { '': '（不记录）', in_person: '当面送达', phone: '电话', sms: '短信', mail: '邮寄', follow_up: '回访答复', other: '其他' },
+      outcomes: { support: '予以支持', explain: '解释说明', reject: '不予支持' },
+      transferTypes: { assign: '交办', forward: '转送' },
+      transitions: {
+        accept: '受理', transfer: '交办/转送', start: '确定承办单位和包案领导', extend: '延期', reply: '答复（出具处理意见书）',
+        not_accept: '不予受理', divert: '导入法定途径', withdraw: '撤回', object: '退回（异议）', close: '办结',
+        archive: '归档', request_review: '申请复查', answer_review: '复查答复', request_recheck: '申请复核',
+        answer_recheck: '复核答复', hold_hearing: '记录听证',
+      },
+      states: {
+        draft: '草稿', registered: '已登记', transferred: '已交办', not_accepted: '不予受理', diverted: '已导入法定途径',
+        accepted: '已受理', in_progress: '办理中', replied: '已答复', review_requested: '复查中', review_answered: '已复查',
+        recheck_requested: '复核中', terminated: '已终结', closed: '已办结', withdrawn: '已撤回', archived: '已归档',
+        applied: '已申请', mediator_pending: '待调解员接单', in_mediation: '调解中', agreement_reached: '已达成协议',
+      },
+      risks: { green: '一般', yellow: '较大', red: '重大' },
+      steps: { acceptance: '受理', handling: '办理', handling_extended: '延期办理', review: '复查', recheck: '复核', objection: '异议' },
+      other: 'English',
+    },
+    en: {
+      title: 'Reception desk', skip: 'Skip to main content', tools: 'Tools', signOut: 'Sign out',
+      signInTitle: 'Please sign in', login: 'Login', password: 'Password', signIn: 'Sign in',
+      queue: 'Calls waiting', queueEmpty: 'No station is calling.', queueOff: 'The call queue is not available yet; enter a station\'s room below.',
+      openTitle: 'Enter a station\'s room', station: 'Station', kind: 'Kind', kindHearing: 'Video hearing', kindMediation: 'Mediation',
+      enter: 'Enter the room', accept: 'Answer', waitingSince: 'waiting {m} min', position: 'No. {n}',
+      receiver: 'Receiving today: {name}', today: 'Today\'s receptions', noSchedule: 'No receptions today.', mineMark: ' (me)',
+      mine: 'My cases', dueSoon: 'Due soon', overdue: 'Overdue', supervised: 'Supervised', noCases: 'No cases.',
+      video: 'Video', audioOnly: 'Audio only', end: 'End the hearing',
+      noCase: 'No case linked yet', caseTabs: 'Case handling', tabFind: 'Find / register', tabMinutes: 'Minutes', tabRisk: 'Risk',
+      tabAssign: 'Assign', tabSummon: 'Summon', tabOutcome: 'Outcome',
+      searchLabel: 'Case number, query code or name', search: 'Find', notFound: 'Nothing found; register a new case below.', use: 'Use',
+      registerTitle: 'Register a new case', petitioner: 'Petitioner\'s name', phone: 'Phone', category: 'Category', class: 'Class',
+      classClaim: 'Claim', classSuggestion: 'Suggestion', classAccusation: 'Accusation',
+      request: 'Request', facts: 'Facts and reasons', register: 'Register',
+      minutesLabel: 'What was said in this hearing', save: 'Save minutes', saved: 'Saved.', noMinutes: 'No minutes yet.',
+      riskLegend: 'Risk level', riskGreen: 'Ordinary (green)', riskYellow: 'Serious (yellow)', riskRed: 'Major (red)',
+      reason: 'Reason', setRisk: 'Save risk level',
+      assignNote: 'Due dates follow the statutory periods; the one that runs shows above once saved.',
+      summonLevel: 'Urgency', levelQuick: 'Quick (report in today)', levelEmergency: 'Emergency (within 30 minutes)',
+      levelTough: 'Tough (within 3 days)', departments: 'Departments', summon: 'Summon',
+      joinLink: 'Join link for {unit}', copy: 'Copy link', copied: 'Copied', reportedAt: 'reported in at {time}',
+      notReported: 'not reported in; due by {time}', noSummons: 'No departments summoned yet.', chooseDept: 'Choose at least one department.',
+      needCase: 'Choose or register the case first (Find / register).', noActions: 'There is nothing you can do on this case in its state.',
+      noAssign: 'The case is accepted and assigned, or cannot be assigned in its state; reply under Outcome.',
+      due: '{step} due {date}', left: '{d} d {h} h left', leftHours: '{h} h left', late: 'overdue by {d} d',
+      lateHours: 'overdue by {h} h', supervisedMark: 'supervised', summonedMark: 'summoned',
+      linked: 'This hearing is linked to the case.', linking: 'The hearing will be linked once connected.',
+      state: 'State: {s}', risk: 'Risk: {r}',
+      offline: 'The network is down. The page reconnects by itself when it is back.', apiSlow: 'The network is slow; data may be out of date.',
+      weak: 'The network is weak; video may stall. Choose "Audio only" to keep talking.', lost: 'The video connection dropped; reconnecting…',
+      audioOnlyOn: 'Audio only: video is neither sent nor shown.', connected: 'Video connected.', connecting: 'Connecting the video…',
+      joiningAs: 'Joining for your department: {case}', reported: 'Reported in; the time is in the ledger.',
+      wrongLogin: 'The login or the password is wrong.', tooMany: 'Too many failed sign-ins. Please wait and try again.',
+      failed: 'That failed: {msg}', takenByOther: 'Someone else answered this call.', fieldErr: '{field}: {msg}',
+      f: {
+        unit: 'Unit', manner: 'Served by', transfer_type: 'Transfer type', owner: 'Responsible leader (person id)', days: 'Days',
+        reason: 'Reason', outcome: 'Outcome', text: 'Reply text', reason_code: 'Reason code', route: 'Statutory route',
+        document: 'Document number', settled: 'The petitioner accepts the outcome', dossier_no: 'Dossier number',
+      },
+      manners: { '': '(not recorded)', in_person: 'In person', phone: 'Phone', sms: 'SMS', mail: 'Mail', follow_up: 'Follow-up visit', other: 'Other' },
+      outcomes: { support: 'Support', explain: 'Explain', reject: 'Reject' },
+      transferTypes: { assign: 'Assign (交办)', forward: 'Forward (转送)' },
+      transitions: {
+        accept: 'Accept', transfer: 'Assign / forward', start: 'Set lead unit and leader', extend: 'Extend', reply: 'Reply',
+        not_accept: 'Do not accept', divert: 'Divert to a statutory route', withdraw: 'Withdraw', object: 'Object (send back)',
+        close: 'Close', archive: 'Archive', request_review: 'Request review', answer_review: 'Answer review',
+        request_recheck: 'Request recheck', answer_recheck: 'Answer recheck', hold_hearing: 'Record a hearing',
+      },
+      states: {
+        draft: 'draft', registered: 'registered', transferred: 'transferred', not_accepted: 'not accepted', diverted: 'diverted',
+        accepted: 'accepted', in_progress: 'in progress', replied: 'replied', review_requested: 'review requested',
+        review_answered: 'review answered', recheck_requested: 'recheck requested', terminated: 'terminated', closed: 'closed',
+        withdrawn: 'withdrawn', archived: 'archived', applied: 'applied', mediator_pending: 'awaiting a mediator',
+        in_mediation: 'in mediation', agreement_reached: 'agreement reached',
+      },
+      risks: { green: 'ordinary', yellow: 'serious', red: 'major' },
+      steps: { acceptance: 'Acceptance', handling: 'Handling', handling_extended: 'Extended handling', review: 'Review', recheck: 'Recheck', objection: 'Objection' },
+      other: '中文',
+    },
+  };
+  const S = STRINGS[lang];
+  const t = (key, vars = {}) => String(S[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+  const $ = (id) => document.getElementById(id);
+
+  // Which transitions the assign tab offers; the outcome tab offers the rest.
+  const ASSIGN = ['accept', 'transfer', 'start', 'extend'];
+  // The input fields of each transition: [name, type, required].
+  const FIELDS = {
+    accept: [['unit', 'unit'], ['manner', 'manner']],
+    transfer: [['unit', 'unit', true], ['transfer_type', 'transfer_type', true]],
+    start: [['unit', 'unit'], ['owner', 'owner', true]],
+    extend: [['days', 'number', true], ['reason', 'text', true]],
+    reply: [['outcome', 'outcome', true], ['text', 'textarea', true], ['manner', 'manner']],
+    not_accept: [['reason_code', 'text', true], ['reason', 'text'], ['manner', 'manner']],
+    divert: [['route', 'text', true], ['reason', 'text']],
+    withdraw: [['document', 'text']],
+    object: [['reason', 'text', true]],
+    close: [['settled', 'checkbox']],
+    archive: [['dossier_no', 'text', true]],
+    answer_review: [['outcome', 'outcome', true], ['document', 'text'], ['manner', 'manner']],
+    answer_recheck: [['outcome', 'outcome', true], ['document', 'text'], ['manner', 'manner']],
+    hold_hearing: [['days', 'number', true]],
+    request_review: [['unit', 'unit']],
+    request_recheck: [['unit', 'unit']],
+  };
+
+  const hr = (window.hr = {
+    state: 'loading', me: null, queue: null, calls: [], seat: null, station: '', kind: 'hearing',
+    caseId: '', case: null, sessionId: '', linked: false, summonsLinks: [], room: '', errors: [],
+    department: null, // {caseId, n, unit, station} when joining as a summoned department
+  });
+  let units = new Map();
+  let stations = [];
+  let view = 'due_this_week';
+  let timers = [];
+  let online = navigator.onLine;
+  let apiTrouble = false;
+  let audioOnly = false;
+  let renderedKey = null; // the case version the forms were built for
+
+  // ---- text ----
+
+  function translate() {
+    document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+    document.title = t('title');
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    for (const el of document.querySelectorAll('[data-t-label]')) el.setAttribute('aria-label', t(el.dataset.tLabel));
+    for (const el of document.querySelectorAll('[data-t-title]')) el.title = t(el.dataset.tTitle);
+    const other = $('lang');
+    other.textContent = S.other;
+    other.lang = lang === 'en' ? 'zh-CN' : 'en';
+    const u = new URL(location.href);
+    u.searchParams.set('lang', lang === 'en' ? 'zh' : 'en');
+    other.href = u.pathname + u.search + u.hash;
+  }
+
+  const unitName = (id) => (units.get(id) || {}).name || id || '';
+  const stationName = (id) => (stations.find((s) => s.id === id) || {}).name || id;
+  const fmtTime = (iso) => {
+    const d = new Date(iso);
+    return d.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: TZ });
+  };
+  // Deadlines are days in China time, whatever the tablet's clock says.
+  const fmtDate = (iso) => new Date(iso).toLocaleDateString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: TZ });
+  const el = (tag, props = {}, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'role' || k === 'for') e.setAttribute(k, v);
+      else e[k] = v;
+    }
+    for (const k of kids) if (k != null) e.append(k);
+    return e;
+  };
+
+  // ---- errors and the network ----
+
+  function showError(msg) {
+    const p = $('error');
+    p.textContent = msg;
+    p.hidden = !msg;
+    if (msg) hr.errors.push(msg);
+  }
+
+  function showNet() {
+    let msg = '';
+    if (!online) msg = t('offline');
+    else if (apiTrouble) msg = t('apiSlow');
+    $('net').textContent = msg;
+    $('net').classList.toggle('bad', !!msg);
+  }
+  addEventListener('online', () => { online = true; showNet(); refresh(); });
+  addEventListener('offline', () => { online = false; showNet(); });
+
+  class APIError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || String(status));
+      this.status = status;
+      this.body = body || {};
+    }
+  }
+
+  // api sends one request and returns the decoded answer, or throws an
+  // APIError (a status and the error body) or a network error.
+  async function api(method, path, body) {
+    const init = { method, headers: {}, credentials: 'same-origin' };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch('/api/v1' + path, init);
+    } catch (e) {
+      apiTrouble = true;
+      showNet();
+      throw e;
+    }
+    if (apiTrouble) {
+      apiTrouble = false;
+      showNet();
+    }
+    const text = await resp.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    if (!resp.ok) throw new APIError(resp.status, data);
+    return data;
+  }
+
+  // failure says what went wrong in words, with the fields the server named.
+  function failure(e) {
+    if (!(e instanceof APIError)) return t('offline');
+    let msg = e.body.message || String(e.status);
+    const fields = e.body.fields || {};
+    const parts = Object.entries(fields).map(([k, v]) => t('fieldErr', { field: S.f[k] || k, msg: v }));
+    if (parts.length) msg += ' ' + parts.join('；');
+    return t('failed', { msg });
+  }
+
+  function every(ms, fn) {
+    fn();
+    timers.push(setInterval(fn, ms));
+  }
+  function stopTimers() {
+    for (const id of timers) clearInterval(id);
+    timers = [];
+  }
+
+  // ---- screens ----
+
+  function show(state) {
+    hr.state = state;
+    $('signin').hidden = state !== 'signin';
+    $('home').hidden = state !== 'home';
+    $('hearing').hidden = state !== 'hearing';
+    $('signout').hidden = state === 'signin' || state === 'loading';
+    document.body.dataset.screen = state;
+  }
+
+  async function start() {
+    translate();
+    showNet();
+    try {
+      const me = await api('GET', '/me');
+      await signedIn(me.person);
+    } catch (e) {
+      if (e instanceof APIError && e.status === 401) {
+        show('signin');
+        $('login').focus();
+        return;
+      }
+      showError(failure(e));
+    }
+  }
+
+  $('signin').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    try {
+      const r = await api('POST', '/session', { login: $('login').value, password: $('password').value });
+      $('password').value = '';
+      await signedIn(r.person);
+    } catch (e) {
+      if (e instanceof APIError && e.status === 401) showError(t('wrongLogin'));
+      else if (e instanceof APIError && e.status === 429) showError(t('tooMany'));
+      else showError(failure(e));
+    }
+  });
+
+  $('signout').addEventListener('click', async () => {
+    leaveRoom();
+    stopTimers();
+    try { await api('DELETE', '/session'); } catch { /* the cookie goes with the page */ }
+    hr.me = null;
+    $('who').textContent = '';
+    show('signin');
+  });
+
+  async function signedIn(person) {
+    hr.me = person;
+    $('who').textContent = person.name;
+    const [u, s, c] = await Promise.all([
+      api('GET', '/units').catch(() => ({ units: [] })),
+      api('GET', '/stations').catch(() => ({ stations: [] })),
+      api('GET', '/categories').catch(() => ({ categories: [] })),
+    ]);
+    units = new Map(u.units.map((x) => [x.id, x]));
+    stations = s.stations || [];
+    const where = (person.roles || []).map((g) => unitName(g.unit)).filter(Boolean).join('、');
+    $('who').textContent = person.name + (where ? '（' + where + '）' : '');
+    fillSelect($('r-category'), (c.categories || []).map((k) => [k.code, k.name]));
+    fillSelect($('open-station'), myStations().map((st) => [st.id, st.name]));
+    const depts = [...units.values()].filter((x) => x.level === 'department');
+    $('s-depts').replaceChildren(...depts.map((d) => el('label', { class: 'choice' },
+      el('input', { type: 'checkbox', name: 'dept', value: d.id }), ' ' + d.name)));
+    if (frag.get('summons')) {
+      await joinSummoned();
+      return;
+    }
+    goHome();
+  }
+
+  // myStations lists the stations within the units of the official's roles
+  // (every station for county-wide roles), the township's own first.
+  function myStations() {
+    const grants = (hr.me && hr.me.roles) || [];
+    const within = (unit, anc) => {
+      for (let u = unit; u; u = (units.get(u) || {}).parent_id) if (u === anc) return true;
+      return false;
+    };
+    const county = grants.some((g) => g.role === 'dispatcher' || !(units.get(g.unit) || {}).parent_id);
+    const mine = stations.filter((st) => county || grants.some((g) => within(st.unit, g.unit)));
+    return mine.length ? mine : stations;
+  }
+
+  function fillSelect(sel, pairs, blank) {
+    const opts = pairs.map(([v, label]) => el('option', { value: v, text: label }));
+    if (blank !== undefined) opts.unshift(el('option', { value: '', text: blank }));
+    sel.replaceChildren(...opts);
+  }
+
+  // ---- home ----
+
+  function goHome() {
+    stopTimers();
+    show('home');
+    every(POLL_CALLS, loadCalls);
+    every(POLL_HOME, () => { loadSchedule(); loadCases(); });
+    every(30000, tickClocks);
+  }
+
+  function refresh() {
+    if (hr.state === 'home') { loadCalls(); loadSchedule(); loadCases(); }
+    if (hr.state === 'hearing' && hr.caseId) loadCase();
+  }
+
+  async function loadCalls() {
+    if (hr.queue === false) return;
+    try {
+      const r = await api('GET', '/calls');
+      hr.queue = true;
+      hr.calls = r.calls || [];
+      renderCalls();
+    } catch (e) {
+      if (e instanceof APIError && e.status === 404) {
+        hr.queue = false; // the queue is not on this server (yet)
+        $('queue-note').textContent = t('queueOff');
+      }
+    }
+  }
+
+  function renderCalls() {
+    $('queue-note').textContent = hr.calls.length ? '' : t('queueEmpty');
+    $('queue-note').hidden = !!hr.calls.length;
+    $('calls').replaceChildren(...hr.calls.map((c) => {
+      const mins = Math.max(0, Math.floor((Date.now() - new Date(c.since)) / 60000));
+      const b = el('button', { type: 'button', class: 'accept', text: t('accept') });
+      b.setAttribute('aria-label', t('accept') + ' ' + (c.station_name || c.station));
+      b.addEventListener('click', () => acceptCall(c));
+      return el('li', { class: 'call', 'data-call': c.id },
+        el('div', { class: 'call-what' },
+          el('strong', { text: c.station_name || stationName(c.station) }),
+          el('span', { class: 'muted', text: [c.township, c.village].filter(Boolean).map(unitName).join(' · ') }),
+          el('span', { class: 'tag', text: c.kind === 'mediation' ? t('kindMediation') : t('kindHearing') }),
+          el('span', { class: 'muted', text: t('waitingSince', { m: mins }) + (c.receiver ? ' · ' + t('receiver', { name: c.receiver.name }) : '') })),
+        b);
+    }));
+  }
+
+  async function acceptCall(c) {
+    showError('');
+    try {
+      const r = await api('POST', '/calls/' + encodeURIComponent(c.id) + '/accept');
+      openHearing(r.seat, c.station, c.kind || 'hearing');
+    } catch (e) {
+      showError(e instanceof APIError && e.status === 409 ? t('takenByOther') : failure(e));
+      loadCalls();
+    }
+  }
+
+  $('open').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    const station = $('open-station').value;
+    const kind = $('open-kind').value;
+    try {
+      let seat;
+      if (hr.queue) {
+        // The station's terminal is rung; the official waits in the room.
+        seat = (await api('POST', '/stations/' + encodeURIComponent(station) + '/invitations', { kind })).seat;
+      } else {
+        seat = await api('POST', '/stations/' + encodeURIComponent(station) + '/seats', { kind });
+      }
+      openHearing(seat, station, kind);
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  async function loadSchedule() {
+    const day = new Date().toLocaleDateString('sv-SE', { timeZone: TZ }); // YYYY-MM-DD in China
+    try {
+      const r = await api('GET', '/schedule?from=' + day + '&to=' + day);
+      const mine = myStations().map((s) => s.id);
+      const rs = (r.receptions || []).filter((x) => x.leader_id === hr.me.id || mine.includes(x.station));
+      rs.sort((a, b) => (b.leader_id === hr.me.id) - (a.leader_id === hr.me.id));
+      $('schedule').replaceChildren(...(rs.length ? rs.map((x) => el('li', { class: x.leader_id === hr.me.id ? 'me' : '' },
+        el('strong', { text: stationName(x.station) }),
+        el('span', { class: 'muted', text: ' ' + (x.leader_id === hr.me.id ? hr.me.name + t('mineMark') : x.leader_id) }),
+        x.note ? el('span', { class: 'muted', text: ' · ' + x.note }) : null)) : [el('li', { class: 'muted', text: t('noSchedule') })]));
+    } catch (e) {
+      if (e instanceof APIError) showError(failure(e));
+    }
+  }
+
+  async function loadCases() {
+    try {
+      const r = await api('GET', '/cases?view=' + view + '&limit=20');
+      $('cases').replaceChildren(...(r.cases.length ? r.cases.map((c) => caseLine(c)) : [el('li', { class: 'muted', text: t('noCases') })]));
+      tickClocks();
+    } catch (e) {
+      if (e instanceof APIError) showError(failure(e));
+    }
+  }
+
+  for (const b of document.querySelectorAll('.view')) {
+    b.addEventListener('click', () => {
+      view = b.dataset.view;
+      for (const o of document.querySelectorAll('.view')) o.setAttribute('aria-selected', String(o === b));
+      loadCases();
+    });
+  }
+
+  // caseLine is a case in a list: number, category, state, risk, clock.
+  function caseLine(c, action) {
+    const li = el('li', { class: 'case risk-' + (c.risk_level || 'green'), 'data-case': c.id },
+      el('div', { class: 'case-what' },
+        el('strong', { text: c.case_no }),
+        el('span', { class: 'muted', text: [(S.states[c.state] || c.state), (S.risks[c.risk_level] || ''), unitName(c.lead_unit)].filter(Boolean).join(' · ') }),
+        c.summary_public ? el('span', { class: 'summary', text: c.summary_public }) : null,
+        el('span', { class: 'marks' },
+          c.supervised ? el('span', { class: 'tag warn', text: t('supervisedMark') }) : null,
+          c.summoned ? el('span', { class: 'tag', text: t('summonedMark') }) : null)),
+      c.due ? clock(c.due) : null);
+    if (action) li.append(action);
+    return li;
+  }
+
+  // clock shows the time left to a deadline, red once it passed; the end
+  // of its adjusted day counts, as the ledger counts it.
+  function clock(due) {
+    const c = el('span', { class: 'clock', 'data-due': due.adjusted, 'data-step': due.step || '' });
+    setClock(c);
+    return c;
+  }
+  function setClock(c) {
+    const d = new Date(c.dataset.due);
+    const end = new Date(d.toLocaleDateString('sv-SE', { timeZone: TZ }) + 'T00:00:00+08:00').getTime() + 86400000;
+    const ms = (isNaN(end) ? d.getTime() : end) - Date.now();
+    const hours = Math.floor(Math.abs(ms) / 3600000);
+    const days = Math.floor(hours / 24);
+    let text;
+    if (ms >= 0) text = days ? t('left', { d: days, h: hours % 24 }) : t('leftHours', { h: hours });
+    else text = days ? t('late', { d: days }) : t('lateHours', { h: hours });
+    const step = S.steps[c.dataset.step] || '';
+    c.textContent = (step ? t('due', { step, date: fmtDate(c.dataset.due) }) + ' · ' : '') + text;
+    c.classList.toggle('late', ms < 0);
+    c.classList.toggle('soon', ms >= 0 && days < 3);
+  }
+  function tickClocks() {
+    for (const c of document.querySelectorAll('.clock[data-due]')) setClock(c);
+  }
+
+  // ---- the hearing ----
+
+  function openHearing(seat, station, kind) {
+    stopTimers();
+    hr.seat = seat;
+    hr.station = station;
+    hr.kind = kind;
+    hr.room = seat.room;
+    hr.sessionId = '';
+    hr.linked = false;
+    hr.caseId = '';
+    hr.case = null;
+    audioOnly = false;
+    $('audio-only').setAttribute('aria-pressed', 'false');
+    $('station-name').textContent = stationName(station) + ' · ' + (kind === 'mediation' ? t('kindMediation') : t('kindHearing'));
+    $('caucus').hidden = kind !== 'mediation';
+    // A summoned department follows the case; the official handles it.
+    for (const n of ['find', 'risk', 'assign', 'outcome']) $('tab-' + n).hidden = !!hr.department;
+    renderedKey = null;
+    $('room').src = seat.join + (lang === 'en' ? '&lang=en' : '');
+    renderCase();
+    show('hearing');
+    selectTab(hr.department ? 'minutes' : 'find');
+    every(POLL_ROOM, watchRoom);
+    every(POLL_CASE, () => { if (hr.caseId) loadCase(); findSession(); });
+    every(30000, tickClocks);
+  }
+
+  function roomPage() {
+    try { return $('room').contentWindow.hr || null; } catch { return null; }
+  }
+
+  // watchRoom reads the framed join page's state and says in plain words
+  // how the connection is; the join page rejoins by itself.
+  function watchRoom() {
+    const r = roomPage();
+    let msg = t('connecting');
+    let bad = false;
+    if (r) {
+      const pc = r.pc;
+      const cs = pc && pc.connectionState;
+      if (r.state === 'joined' && (cs === 'connected' || cs === 'new' || !cs)) msg = t('connected');
+      if (r.state === 'joined' && cs === 'disconnected') { msg = t('weak'); bad = true; }
+      if (r.state !== 'joined' && hr.everJoined) { msg = t('lost'); bad = true; }
+      if (r.state === 'joined') hr.everJoined = true;
+    }
+    if (!online) { msg = t('offline'); bad = true; }
+    if (audioOnly && !bad) msg = t('audioOnlyOn');
+    $('room-net').textContent = msg;
+    $('room-net').classList.toggle('bad', bad);
+    if (audioOnly && r) applyAudioOnly(r);
+  }
+
+  // applyAudioOnly stops sending the camera and showing video, and asks
+  // for the lowest video layer: the voice keeps what bandwidth there is.
+  function applyAudioOnly(r) {
+    try {
+      for (const s of (r.pc && r.pc.getSenders()) || []) if (s.track && s.track.kind === 'video') s.track.enabled = !audioOnly;
+      for (const v of $('room').contentDocument.querySelectorAll('video')) v.style.visibility = audioOnly ? 'hidden' : '';
+      if (r.setLayer) r.setLayer(audioOnly ? 'low' : 'high');
+    } catch { /* the page is between connections: the next look applies it */ }
+  }
+
+  $('audio-only').addEventListener('click', () => {
+    audioOnly = !audioOnly;
+    $('audio-only').setAttribute('aria-pressed', String(audioOnly));
+    const r = roomPage();
+    if (r) applyAudioOnly(r);
+    watchRoom();
+  });
+
+  function leaveRoom() {
+    const r = roomPage();
+    try { if (r && r.leave) r.leave(); } catch { /* closing the frame ends the call too */ }
+    $('room').src = 'about:blank';
+    hr.seat = null;
+    hr.everJoined = false;
+  }
+
+  $('end').addEventListener('click', () => {
+    leaveRoom();
+    hr.department = null;
+    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    goHome();
+  });
+
+  // findSession finds the live session of the room and links it to the
+  // case once both are known.
+  async function findSession() {
+    if (!hr.seat || hr.linked || hr.department) return;
+    if (!hr.sessionId) {
+      try {
+        const r = await api('GET', '/sessions/today');
+        const s = (r.sessions || []).find((x) => x.room === hr.room && x.status === 'live');
+        if (s) hr.sessionId = s.id;
+      } catch { return; }
+    }
+    if (hr.sessionId && hr.caseId) {
+      try {
+        await api('POST', '/sessions/' + encodeURIComponent(hr.sessionId) + '/link', { case_id: hr.caseId });
+        hr.linked = true;
+        renderCase();
+      } catch (e) {
+        if (e instanceof APIError && e.status !== 409) showError(failure(e));
+        if (e instanceof APIError && e.status === 409) { hr.linked = true; renderCase(); }
+      }
+    }
+  }
+
+  // ---- tabs ----
+
+  const TABS = ['find', 'minutes', 'risk', 'assign', 'summon', 'outcome'];
+  function selectTab(name) {
+    for (const n of TABS) {
+      const tab = $('tab-' + n);
+      tab.setAttribute('aria-selected', String(n === name));
+      tab.tabIndex = n === name ? 0 : -1;
+      $('p-' + n).hidden = n !== name;
+    }
+    hr.tab = name;
+  }
+  for (const n of TABS) {
+    const tab = $('tab-' + n);
+    tab.addEventListener('click', () => selectTab(n));
+    tab.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'ArrowRight' && ev.key !== 'ArrowLeft') return;
+      const shown = TABS.filter((x) => !$('tab-' + x).hidden);
+      const i = shown.indexOf(n) + (ev.key === 'ArrowRight' ? 1 : -1);
+      const next = shown[(i + shown.length) % shown.length];
+      selectTab(next);
+      $('tab-' + next).focus();
+      ev.preventDefault();
+    });
+  }
+
+  // ---- the case ----
+
+  async function useCase(id) {
+    hr.caseId = id;
+    await loadCase();
+    findSession();
+    if (!hr.department) selectTab('minutes');
+  }
+
+  async function loadCase() {
+    try {
+      const [c, tr, h] = await Promise.all([
+        api('GET', '/cases/' + encodeURIComponent(hr.caseId)),
+        api('GET', '/cases/' + encodeURIComponent(hr.caseId) + '/transitions'),
+        api('GET', '/cases/' + encodeURIComponent(hr.caseId) + '/history'),
+      ]);
+      hr.case = c;
+      hr.transitions = tr.transitions || [];
+      hr.minutes = (h.events || []).filter((e) => e.kind === 'minutes');
+      renderCase();
+    } catch (e) {
+      showError(failure(e));
+    }
+  }
+
+  function renderCase() {
+    const c = hr.case;
+    $('case-title').textContent = c ? c.case_no : t('noCase');
+    $('case-meta').textContent = c ? [t('state', { s: S.states[c.state] || c.state }), t('risk', { r: S.risks[c.risk_level] || c.risk_level }),
+      unitName(c.lead_unit), c.supervised ? t('supervisedMark') : ''].filter(Boolean).join(' · ') : '';
+    const cl = $('case-clock');
+    cl.hidden = !(c && c.due);
+    if (c && c.due) {
+      cl.dataset.due = c.due.adjusted;
+      cl.dataset.step = c.due.step || '';
+      cl.classList.add('clock');
+      setClock(cl);
+    }
+    $('case-link').textContent = !c ? '' : hr.department ? t('reported') : hr.linked ? t('linked') : t('linking');
+    document.querySelector('.panel').dataset.risk = c ? c.risk_level : '';
+    renderMinutes();
+    renderSummons();
+    // The forms are rebuilt only when the case changed, so that a poll
+    // never wipes what the official is typing.
+    const key = c ? c.id + '@' + c.version + ':' + (hr.transitions || []).map((x) => x.name).join(',') : '';
+    if (key !== renderedKey) {
+      renderedKey = key;
+      renderRisk();
+      renderActions();
+    }
+  }
+
+  $('search').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    try {
+      const r = await api('GET', '/cases/search?q=' + encodeURIComponent($('q').value.trim()));
+      $('found').replaceChildren(...(r.cases.length ? r.cases.map((c) => {
+        const b = el('button', { type: 'button', class: 'quiet', text: t('use') });
+        b.setAttribute('aria-label', t('use') + ' ' + c.case_no);
+        b.addEventListener('click', () => useCase(c.id));
+        return caseLine(c, b);
+      }) : [el('li', { class: 'muted', text: t('notFound') })]));
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  $('register').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    const stationUnit = (stations.find((s) => s.id === hr.station) || {}).unit;
+    const village = (units.get(stationUnit) || {}).level === 'village' ? stationUnit : '';
+    const body = {
+      kind: hr.kind === 'mediation' ? 'mediation' : 'petition',
+      category: $('r-category').value, channel: 'visit', medium: 'video', station_id: hr.station,
+      request: $('r-request').value.trim(), facts: $('r-facts').value.trim(), headcount: 1,
+      parties: [{ id: 'p1', side: 'petitioner', name: $('r-name').value.trim(),
+        contact: $('r-phone').value.trim() ? { phone: $('r-phone').value.trim() } : undefined }],
+    };
+    if (body.kind === 'petition') body.class = $('r-class').value;
+    if (village) body.village = village;
+    try {
+      const c = await api('POST', '/cases', body);
+      $('register').reset();
+      await useCase(c.id);
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  function renderMinutes() {
+    const list = hr.case ? (hr.minutes || []) : [];
+    $('minutes-list').replaceChildren(...(list.length ? list.slice().reverse().map((e) => {
+      let d = e.data;
+      if (typeof d === 'string') try { d = JSON.parse(d); } catch { d = {}; }
+      return el('li', {}, el('span', { class: 'muted', text: fmtTime(e.at) }), el('p', { text: (d && d.text) || '' }));
+    }) : [el('li', { class: 'muted', text: hr.case ? t('noMinutes') : t('needCase') })]));
+    $('minutes').hidden = !hr.case || !!hr.department;
+  }
+
+  $('minutes').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    try {
+      await api('POST', '/cases/' + encodeURIComponent(hr.caseId) + '/minutes', { text: $('m-text').value, session: hr.sessionId || undefined });
+      $('m-text').value = '';
+      await loadCase();
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  function renderRisk() {
+    $('risk').hidden = !hr.case || !!hr.department;
+    if (!hr.case) return;
+    for (const r of document.querySelectorAll('#risk input[name=level]')) r.checked = r.value === hr.case.risk_level;
+  }
+
+  $('risk').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    const level = (document.querySelector('#risk input[name=level]:checked') || {}).value;
+    try {
+      hr.case = await api('POST', '/cases/' + encodeURIComponent(hr.caseId) + '/risk', { level, reason: $('risk-reason').value.trim() });
+      $('risk-reason').value = '';
+      await loadCase();
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  // renderActions offers the transitions the official may take now, each
+  // as a small form with the fields it needs: assignment ones on the assign
+  // tab, the rest on the outcome tab.
+  function renderActions() {
+    const ts = (hr.case && !hr.department && hr.transitions) || [];
+    const mk = (list, none) => (list.length ? list.map(actionForm) : [el('p', { class: 'muted', text: hr.case ? t(none) : t('needCase') })]);
+    $('assign-actions').replaceChildren(...mk(ts.filter((x) => ASSIGN.includes(x.name)), 'noAssign'));
+    $('outcome-actions').replaceChildren(...mk(ts.filter((x) => !ASSIGN.includes(x.name) && x.name !== 'register'), 'noActions'));
+  }
+
+  function actionForm(tr) {
+    const f = el('form', { class: 'action stack', 'data-transition': tr.name });
+    const label = S.transitions[tr.name] || tr.name;
+    // The lifecycle explains each step in English, citing the law.
+    f.append(el('h3', { text: label }));
+    if (lang === 'en') f.append(el('p', { class: 'doc muted', text: tr.doc }));
+    for (const [name, type, required] of FIELDS[tr.name] || []) {
+      const id = 'x-' + tr.name + '-' + name;
+      let input;
+      if (type === 'unit') {
+        input = el('select', { id, name });
+        fillSelect(input, [...units.values()].filter((u) => u.level !== 'village').map((u) => [u.id, u.name]), required ? undefined : '—');
+        if (!required) input.value = '';
+      } else if (type === 'manner') {
+        input = el('select', { id, name });
+        fillSelect(input, Object.entries(S.manners));
+      } else if (type === 'outcome') {
+        input = el('select', { id, name });
+        fillSelect(input, Object.entries(S.outcomes));
+      } else if (type === 'transfer_type') {
+        input = el('select', { id, name });
+        fillSelect(input, Object.entries(S.transferTypes));
+      } else if (type === 'textarea') {
+        input = el('textarea', { id, name, rows: 3, maxLength: 8000 });
+      } else if (type === 'checkbox') {
+        input = el('input', { id, name, type: 'checkbox' });
+        f.append(el('label', { class: 'choice', for: id }, input, ' ' + (S.f[name] || name)));
+        continue;
+      } else {
+        input = el('input', { id, name, type: type === 'number' ? 'number' : 'text' });
+        if (type === 'number') input.min = '1';
+        if (type === 'owner' && hr.me) input.placeholder = hr.me.id;
+      }
+      if (required) input.required = true;
+      f.append(el('label', { for: id, text: S.f[name] || name }), input);
+    }
+    f.append(el('button', { type: 'submit', text: label }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      showError('');
+      const input = {};
+      for (const [name, type] of FIELDS[tr.name] || []) {
+        const x = f.elements[name];
+        if (!x) continue;
+        if (type === 'checkbox') { if (x.checked) input[name] = true; } else if (type === 'number') { if (x.value) input[name] = Number(x.value); } else if (x.value.trim()) input[name] = x.value.trim();
+      }
+      try {
+        await api('POST', '/cases/' + encodeURIComponent(hr.caseId) + '/transitions', { name: tr.name, input, version: hr.case.version });
+        await loadCase();
+      } catch (e) {
+        showError(failure(e));
+        if (e instanceof APIError && e.status === 409) loadCase();
+      }
+    });
+    return f;
+  }
+
+  // ---- summons ----
+
+  $('summon').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError('');
+    const departments = [...document.querySelectorAll('#s-depts input:checked')].map((x) => x.value);
+    if (!departments.length) { showError(t('chooseDept')); return; }
+    try {
+      await api('POST', '/cases/' + encodeURIComponent(hr.caseId) + '/summons',
+        { level: $('s-level').value, departments, reason: $('s-reason').value.trim() });
+      for (const x of document.querySelectorAll('#s-depts input:checked')) x.checked = false;
+      $('s-reason').value = '';
+      await loadCase();
+    } catch (e) {
+      showError(failure(e));
+    }
+  });
+
+  // summonsLink is the link a summoned department's staff open.
+  function summonsLink(n, unit) {
+    const p = new URLSearchParams({ summons: hr.caseId, n: String(n), unit, station: hr.station });
+    return location.origin + '/desk#' + p.toString();
+  }
+
+  function renderSummons() {
+    const c = hr.case;
+    $('summon').hidden = !c || !!hr.department;
+    const items = [];
+    hr.summonsLinks = [];
+    (c && c.summons || []).forEach((sm, n) => {
+      for (const d of sm.departments || []) {
+        const link = summonsLink(n, d.unit_id);
+        hr.summonsLinks.push({ n, unit: d.unit_id, link, reported: !!d.reported_at });
+        const out = el('output', { class: 'link', text: link });
+        const copy = el('button', { type: 'button', class: 'quiet', text: t('copy') });
+        copy.setAttribute('aria-label', t('copy') + ' ' + unitName(d.unit_id));
+        copy.addEventListener('click', async () => {
+          try { await navigator.clipboard.writeText(link); } catch {
+            const r = document.createRange();
+            r.selectNodeContents(out);
+            getSelection().removeAllRanges();
+            getSelection().addRange(r);
+          }
+          copy.textContent = t('copied');
+        });
+        items.push(el('li', { class: d.reported_at ? 'reported' : '', 'data-unit': d.unit_id },
+          el('strong', { text: unitName(d.unit_id) }),
+          el('span', { class: d.reported_at ? 'ok' : 'muted', text: ' ' + (d.reported_at ? t('reportedAt', { time: fmtTime(d.reported_at) }) : t('notReported', { time: fmtTime(sm.report_due) })) }),
+          hr.department ? null : el('div', { class: 'linkrow' }, el('span', { class: 'visually-hidden', text: t('joinLink', { unit: unitName(d.unit_id) }) }), out, copy)));
+      }
+    });
+    $('summons-list').replaceChildren(...(items.length ? items : [el('li', { class: 'muted', text: c ? t('noSummons') : t('needCase') })]));
+  }
+
+  // ---- a summoned department joins ----
+
+  async function joinSummoned() {
+    const d = { caseId: frag.get('summons'), n: Number(frag.get('n') || 0), unit: frag.get('unit') || '', station: frag.get('station') || '' };
+    hr.department = d;
+    try {
+      const r = await api('POST', '/cases/' + encodeURIComponent(d.caseId) + '/summons/' + d.n + '/seats', { unit: d.unit, station: d.station });
+      openHearing(r.seat, d.station, r.seat.kind === 'mediation' ? 'mediation' : 'hearing');
+      hr.caseId = d.caseId;
+      hr.case = r.case;
+      await loadCase();
+      $('case-link').textContent = t('reported');
+      selectTab('summon');
+    } catch (e) {
+      hr.department = null;
+      showError(failure(e));
+      goHome();
+    }
+  }
+
+  start();
+})();

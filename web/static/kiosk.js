@@ -1,0 +1,1052 @@
+// kiosk.js: the village committee's terminal (村委会接访终端), served at /kiosk.
+//
+// Paired once with the administrator's code (on-screen keys, or
+// /kiosk#pair=CODE), it keeps its device credential in localStorage and
+// opens on its station's home screen: the place, today's receiving
+// official, two big buttons (呼叫接访, 视频调解), the link status and the
+// time. While the station is open it publishes its camera and microphone
+// at a low layer into the station's room for the leaders' wall, with a
+// permanent on-camera sign; outside those hours it publishes nothing.
+// Calling in waits in the official's queue (the call board, /api/v1/
+// terminal/calls); an official's invitation is answered by itself with a
+// chime (settings: auto-answer). Before a recorded session the recording
+// notice is shown and spoken; after it, the parties rate it with three
+// faces. A weak or lost network is said in plain words, with an
+// audio-only button, and the page rejoins by itself.
+//
+// Media speaks the protocol of docs/signaling.md like join.js: one
+// WebSocket at /rtc, one RTCPeerConnection, the client's first offer,
+// server-driven renegotiation as the polite peer, trickle ICE.
+//
+// Options in the query or fragment: lang=en, pair=CODE, device=CREDENTIAL
+// (a pre-enrolled terminal, e.g. the demo's), notice=MS (how long the
+// recording notice shows at least; 6000). Tests read window.hr.
+'use strict';
+(() => {
+  const query = new URLSearchParams(location.search);
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const param = (name) => frag.get(name) ?? query.get(name);
+  const KEY = 'hr.kiosk';
+  const saved = (() => { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch { return {}; } })();
+  const settings = Object.assign({ autoAnswer: true, lang: 'zh' }, saved.settings || {});
+  if (param('lang')) settings.lang = param('lang') === 'en' ? 'en' : 'zh';
+  let credential = saved.credential || '';
+  const noticeMs = Math.max(0, Number(param('notice') ?? 6000) || 0);
+
+  function persist() {
+    try { localStorage.setItem(KEY, JSON.stringify({ credential, settings })); } catch { /* private mode: kept in memory */ }
+  }
+
+  const STRINGS = {
+    zh: {
+      title: '村委会接访终端', camera: '摄像头', mic: '麦克风', network: '网络',
+      ok: '正常', off: '未开启', failed: '无法使用',
+      good: '良好', fair: '一般', poor: '较差', lost: '已断开',
+      pairTitle: '终端配对', pairHelp: '请输入管理员提供的 8 位配对码', pairCode: '配对码',
+      backspace: '删除', pairOk: '确定配对', pairing: '正在配对…',
+      pairBad: '配对码不正确或已过期，请向管理员索取新的配对码', pairMany: '错误次数过多，请稍后再试',
+      pairShort: '配对码是 8 位，请输入完整', revoked: '本终端已被停用，请联系管理员重新配对',
+      homeTitle: '接访终端首页', todayReceiver: '今日接访领导', noReceiver: '今日暂无排班，呼叫将转给值班人员',
+      hours: '开放时间 {h}', openNow: '开放中', closedNow: '现在不在开放时间，摄像头已关闭',
+      callHearing: '呼叫接访', callHearingSub: '与接访领导视频通话',
+      callMediation: '视频调解', callMediationSub: '请调解员在线调解',
+      settings: '设置', boardLink: '调解员名单（点单）', registerLink: '代理登记（村务人员）', waitTitle: '正在呼叫，请稍候',
+      position: '前面还有 {n} 位', positionFirst: '下一位就是您', waited: '已等待 {t}',
+      waitFor: '接访领导：{name}', cancelCall: '取消呼叫', callCancelled: '呼叫已取消',
+      callExpired: '暂时无人接听，请稍后再呼叫', callBusy: '本终端已在排队',
+      inviteTitle: '领导邀请视频', inviteFrom: '{name} 邀请您视频{kind}', accept: '接听', decline: '拒绝',
+      hearing: '接访', mediation: '调解',
+      noticeTitle: '录音录像告知',
+      notice: '本次{kind}将全程录音录像，录像作为信访档案保存，仅供依法查阅。请您如实反映情况。',
+      noticeNext: '告知后自动接通，请稍候',
+      waitOther: '正在接通，请稍候…', me: '本机画面', audioOnly: '只用声音', videoBack: '恢复画面',
+      end: '结束通话', ended: '通话已结束',
+      rateTitle: '请对本次接访进行评价', rateTitleMediation: '请对本次调解进行评价',
+      satisfied: '满意', basic: '基本满意', unsatisfied: '不满意', skip: '不评价，返回首页',
+      thanks: '感谢您的评价', thanksSub: '即将返回首页', rateFailed: '评价没有保存成功，请再点一次',
+      autoAnswer: '领导邀请时自动接听（响铃提示）', done: '完成', unpair: '解除配对',
+      unpairConfirm: '再点一次，确认解除配对',
+      onCamera: '本室正在摄像，画面传送至县乡领导', recording: '录制中',
+      weak: '网络信号较差，画面可能卡顿。可以改为只用声音通话。',
+      lostNet: '网络已断开，正在自动重新连接，请稍候…',
+      offline: '网络已断开，恢复后会自动连接',
+      serverDown: '连接服务器失败，正在重试…', error: '出错：{msg}',
+      tapForSound: '请点一下屏幕以开启声音',
+    },
+    en: {
+      title: 'Village reception terminal', camera: 'Camera', mic: 'Microphone', network: 'Network',
+      ok: 'working', off: 'off', failed: 'not working',
+      good: 'good', fair: 'fair', poor: 'poor', lost: 'lost',
+      pairTitle: 'Pair this terminal', pairHelp: 'Enter the 8-character code the administrator gave you',
+      pairCode: 'Pairing code', backspace: 'Delete', pairOk: 'Pair', pairing: 'Pairing…',
+      pairBad: 'The code is wrong or has expired. Ask the administrator for a new one.',
+      pairMany: 'Too many wrong codes. Try again later.', pairShort: 'The code has 8 characters.',
+      revoked: 'This terminal has been switched off. Ask the administrator to pair it again.',
+      homeTitle: 'Terminal home', todayReceiver: 'Receiving official today',
+      noReceiver: 'No one is scheduled today; calls go to the officials on duty',
+      hours: 'Open {h}', openNow: 'open', closedNow: 'Outside opening hours: the camera is off',
+      callHearing: 'Call for a hearing', callHearingSub: 'Video call with the receiving official',
+      callMediation: 'Video mediation', callMediationSub: 'Ask a mediator to help online',
+      settings: 'Settings', boardLink: 'Mediators (pick one)', registerLink: 'Register for a villager (staff)', waitTitle: 'Calling, please wait',
+      position: '{n} ahead of you', positionFirst: 'You are next', waited: 'Waiting for {t}',
+      waitFor: 'Receiving official: {name}', cancelCall: 'Cancel the call', callCancelled: 'Call cancelled',
+      callExpired: 'No one answered. Please call again later.', callBusy: 'This terminal is already waiting',
+      inviteTitle: 'Video invitation', inviteFrom: '{name} invites you to a video {kind}', accept: 'Answer', decline: 'Decline',
+      hearing: 'hearing', mediation: 'mediation',
+      noticeTitle: 'Recording notice',
+      notice: 'This {kind} is recorded, sound and picture, and kept in the case file, to be viewed only as the law allows. Please state the facts truthfully.',
+      noticeNext: 'The call connects by itself after this notice',
+      waitOther: 'Connecting, please wait…', me: 'This screen', audioOnly: 'Sound only', videoBack: 'Picture back on',
+      end: 'End the call', ended: 'The call has ended',
+      rateTitle: 'How was this hearing?', rateTitleMediation: 'How was this mediation?',
+      satisfied: 'Satisfied', basic: 'Fairly satisfied', unsatisfied: 'Not satisfied', skip: 'No rating, back home',
+      thanks: 'Thank you', thanksSub: 'Back to the home screen shortly', rateFailed: 'The rating was not saved. Tap again.',
+      autoAnswer: 'Answer officials\u2019 invitations by itself (with a chime)', done: 'Done', unpair: 'Unpair',
+      unpairConfirm: 'Tap again to unpair',
+      onCamera: 'This room is on camera, seen by county and township leaders', recording: 'Recording',
+      weak: 'The network is weak; the picture may stall. You can switch to sound only.',
+      lostNet: 'The network is down. Reconnecting by itself, please wait…',
+      offline: 'The network is down; the terminal reconnects when it returns',
+      serverDown: 'Cannot reach the server; retrying…', error: 'Error: {msg}',
+      tapForSound: 'Tap the screen to turn the sound on',
+    },
+  };
+  const t = (key, vars = {}) =>
+    (STRINGS[settings.lang][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+  const $ = (id) => document.getElementById(id);
+
+  const hr = (window.hr = {
+    state: 'idle', // room connection: idle, connecting, joined, closed
+    screen: 'boot', mode: '', // mode: presence (open hours) or session
+    room: '', you: null, participants: {}, tracks: {}, recording: false, pc: null,
+    errors: [], seen: {}, marks: {}, firstFrameAt: null,
+    home: null, call: null, invitation: null, session: null, rating: null, net: 'off',
+    publishing: false, audioOnly: false, chimes: 0, spoken: '',
+    stats, ping, leave: () => endSession('button'),
+  });
+
+  // ---- screens and text ----
+
+  function show(screen) {
+    hr.screen = screen;
+    document.body.dataset.screen = screen;
+    for (const el of document.querySelectorAll('.screen')) el.hidden = el.id !== `screen-${screen}`;
+    $('top').hidden = screen === 'pair' || screen === 'boot';
+    // Focus left on a control of a hidden screen moves to the new screen's first.
+    const active = document.activeElement;
+    if (active && active !== document.body && active.closest('[hidden]')) {
+      $(`screen-${screen}`)?.querySelector('button, input')?.focus({ preventScroll: true });
+    }
+  }
+
+  function message(text = '', kind = 'info') {
+    const el = $('status');
+    el.textContent = text;
+    el.dataset.kind = kind;
+    el.hidden = !text;
+  }
+
+  function report(code, msg) {
+    hr.errors.push({ code, message: msg, at: performance.now() });
+    console.warn('hearingroom kiosk:', code, msg);
+  }
+
+  function translate() {
+    document.documentElement.lang = settings.lang === 'en' ? 'en' : 'zh-CN';
+    document.title = t('title');
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    $('links').setAttribute('aria-label', settings.lang === 'en' ? 'Device status' : '设备状态');
+    $('keypad').setAttribute('aria-label', t('pairCode'));
+    $('lang-toggle').textContent = settings.lang === 'en' ? '中文' : 'English';
+    const lang = settings.lang === 'en' ? '?lang=en' : '';
+    $('to-board').href = '/board' + lang;
+    $('to-register').href = '/register' + lang;
+    document.querySelector('.more').setAttribute('aria-label', settings.lang === 'en' ? 'More' : '更多');
+    $('lang-toggle').lang = settings.lang === 'en' ? 'zh-CN' : 'en';
+    if (hr.home) renderHome();
+    linkStatus();
+  }
+
+  function clock() {
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, '0');
+    $('clock').textContent = `${pad(now.getHours())}:${pad(now.getMinutes())}`;
+    $('date').textContent = now.toLocaleDateString(settings.lang === 'en' ? 'en-GB' : 'zh-CN',
+      { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' });
+  }
+
+  // ---- the API ----
+
+  async function api(method, path, body) {
+    const headers = { Authorization: `Device ${credential}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) {
+      const e = new Error((data && data.message) || `HTTP ${res.status}`);
+      e.status = res.status;
+      e.code = data && data.code;
+      throw e;
+    }
+    return data;
+  }
+
+  // ---- pairing ----
+
+  const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+  let code = '';
+
+  function buildKeypad() {
+    const pad = $('keypad');
+    for (const ch of ALPHABET) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'key';
+      b.textContent = ch;
+      b.addEventListener('click', () => { if (code.length < 8) { code += ch; showCode(); } });
+      pad.append(b);
+    }
+    $('pair-back').addEventListener('click', () => { code = code.slice(0, -1); showCode(); });
+    $('pair-ok').addEventListener('click', () => pair(code));
+  }
+
+  function showCode() {
+    $('pair-code').textContent = (code + '________'.slice(code.length)).replace(/(.{4})/, '$1 ');
+  }
+
+  async function pair(c) {
+    c = c.toUpperCase().replace(/[\s-]/g, '');
+    if (c.length !== 8) return message(t('pairShort'), 'warn');
+    message(t('pairing'));
+    try {
+      const e = await api('POST', '/terminals', { code: c, name: settings.lang === 'en' ? 'Village kiosk' : '村委会接访终端' });
+      credential = e.credential;
+      persist();
+      code = '';
+      showCode();
+      message('');
+      await loadHome();
+      poll();
+    } catch (e) {
+      message(e.status === 429 ? t('pairMany') : e.status >= 400 && e.status < 500 ? t('pairBad') : t('serverDown'), 'error');
+    }
+  }
+
+  function unpair() {
+    credential = '';
+    persist();
+    hr.home = null;
+    closeRoom();
+    show('pair');
+  }
+
+  // ---- home ----
+
+  let homeTimer = 0;
+
+  async function loadHome() {
+    clearTimeout(homeTimer);
+    homeTimer = setTimeout(loadHome, 15000);
+    try {
+      hr.home = await api('GET', '/terminal/home');
+    } catch (e) {
+      if (e.status === 401) {
+        credential = '';
+        persist();
+        closeRoom();
+        show('pair');
+        return message(t('revoked'), 'error');
+      }
+      linkStatus();
+      if (hr.screen === 'boot') show('home');
+      return message(navigator.onLine === false ? t('offline') : t('serverDown'), 'warn');
+    }
+    if (hr.screen === 'boot' || hr.screen === 'pair') show('home');
+    if (hr.screen === 'home' && $('status').dataset.kind !== 'info') message('');
+    renderHome();
+    presence();
+  }
+
+  function renderHome() {
+    const h = hr.home;
+    const place = [h.township, h.village].filter(Boolean).join(' · ') || h.station.name;
+    $('place').textContent = place;
+    $('station-name').textContent = h.station.name;
+    const names = (h.receivers || []).map((r) => r.name).filter(Boolean);
+    $('receiver').textContent = names.length ? names.join('、') : t('noReceiver');
+    $('receiver').dataset.none = names.length ? '' : 'true';
+    $('hours').textContent = `${t('hours', { h: h.hours })} · ${h.open ? t('openNow') : t('closedNow')}`;
+  }
+
+  // presence keeps the station's camera in its room while it is open and
+  // nothing else is going on, and out of it otherwise.
+  function presence() {
+    const open = !!(hr.home && hr.home.open);
+    if (hr.mode === 'session') return;
+    if (open && hr.mode !== 'presence') enterPresence();
+    if (!open && hr.mode === 'presence') closeRoom();
+  }
+
+  async function enterPresence() {
+    hr.mode = 'presence';
+    try {
+      const seat = await api('POST', '/terminal/presence', {});
+      if (hr.mode !== 'presence') return;
+      connect(seat.token, 'low');
+    } catch (e) {
+      hr.mode = '';
+      if (e.status === 409) return; // closed meanwhile: the next home refresh says so
+      scheduleRejoin();
+    }
+  }
+
+  // ---- calls and invitations ----
+
+  let pollTimer = 0;
+  let callStarted = 0;
+
+  async function callIn(kind) {
+    stopChime();
+    try {
+      hr.call = await api('POST', '/terminal/calls', { kind });
+    } catch (e) {
+      return message(e.status === 409 ? t('callBusy') : t('error', { msg: e.message }), 'error');
+    }
+    callStarted = Date.now();
+    message('');
+    show('wait');
+    renderWait();
+    poll();
+  }
+
+  function renderWait() {
+    const c = hr.call;
+    if (!c) return;
+    $('wait-position').textContent = c.position <= 1 ? t('positionFirst') : t('position', { n: c.position - 1 });
+    const s = Math.floor((Date.now() - callStarted) / 1000);
+    const waited = t('waited', { t: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` });
+    $('wait-detail').textContent = c.receiver ? `${t('waitFor', { name: c.receiver.name })} · ${waited}` : waited;
+  }
+
+  async function cancelCall() {
+    const c = hr.call;
+    hr.call = null;
+    if (c) await api('DELETE', `/terminal/calls/${c.id}`).catch(() => {});
+    message(t('callCancelled'));
+    goHome();
+  }
+
+  // poll asks the board every two seconds: the call's state while waiting,
+  // the station's invitations while at home or waiting.
+  async function poll() {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, 2000);
+    if (!credential || !hr.home) return;
+    try {
+      if (hr.call && hr.screen === 'wait') {
+        hr.call = await api('GET', `/terminal/calls/${hr.call.id}`);
+        if (hr.call.state === 'accepted') return startSession(hr.call.kind, hr.call.accepted_by);
+        if (hr.call.state !== 'waiting') {
+          hr.call = null;
+          message(t('callExpired'), 'warn');
+          return goHome();
+        }
+        renderWait();
+      }
+      if (hr.screen === 'home' || hr.screen === 'wait' || hr.screen === 'invite') {
+        const { invitations } = await api('GET', '/terminal/invitations');
+        const inv = invitations[0];
+        if (!inv && hr.screen === 'invite') { hr.invitation = null; stopChime(); return goHome(); }
+        if (inv && (!hr.invitation || hr.invitation.id !== inv.id)) invited(inv);
+      }
+    } catch (e) {
+      if (e.status === 401) return loadHome();
+    }
+  }
+
+  async function invited(inv) {
+    hr.invitation = inv;
+    const kind = t(inv.kind === 'mediation' ? 'mediation' : 'hearing');
+    $('invite-from').textContent = t('inviteFrom', { name: inv.from.name, kind });
+    if (settings.autoAnswer) {
+      chime();
+      return answer(true);
+    }
+    show('invite');
+    chime(true);
+  }
+
+  async function answer(accept) {
+    const inv = hr.invitation;
+    stopChime();
+    if (!inv) return goHome();
+    try {
+      await api('POST', `/terminal/invitations/${inv.id}/answer`, { accept });
+    } catch (e) {
+      hr.invitation = null;
+      message(t('callExpired'), 'warn');
+      return goHome();
+    }
+    if (!accept) { hr.invitation = null; return goHome(); }
+    if (hr.call) { // an invitation overtakes the station's own call
+      api('DELETE', `/terminal/calls/${hr.call.id}`).catch(() => {});
+      hr.call = null;
+    }
+    startSession(inv.kind, inv.from);
+  }
+
+  // ---- the chime (WebAudio: nothing loaded) ----
+
+  let audioCtx = null;
+  let chimeTimer = 0;
+
+  function chime(repeat = false) {
+    clearInterval(chimeTimer);
+    ring();
+    if (repeat) chimeTimer = setInterval(ring, 3000);
+  }
+
+  function ring() {
+    hr.chimes++;
+    try {
+      audioCtx = audioCtx || new (window.AudioContext || window.webkitAudioContext)();
+      if (audioCtx.state === 'suspended') audioCtx.resume();
+      const at = audioCtx.currentTime;
+      [[880, 0], [660, 0.35], [990, 0.7]].forEach(([f, d]) => {
+        const o = audioCtx.createOscillator();
+        const g = audioCtx.createGain();
+        o.type = 'sine';
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, at + d);
+        g.gain.exponentialRampToValueAtTime(0.4, at + d + 0.03);
+        g.gain.exponentialRampToValueAtTime(0.0001, at + d + 0.6);
+        o.connect(g).connect(audioCtx.destination);
+        o.start(at + d);
+        o.stop(at + d + 0.65);
+      });
+    } catch { /* no audio output: the screen still shows the invitation */ }
+  }
+
+  function stopChime() { clearInterval(chimeTimer); chimeTimer = 0; }
+
+  // ---- the session ----
+
+  let sessionKind = 'hearing';
+  let emptySince = 0;
+  let sessionTimer = 0;
+
+  async function startSession(kind, who) {
+    clearTimeout(pollTimer);
+    sessionKind = kind === 'mediation' ? 'mediation' : 'hearing';
+    hr.mode = 'session';
+    hr.session = null;
+    hr.audioOnly = false;
+    closeRoom(true); // the presence ends: the hearing is a session of its own
+    hr.mode = 'session';
+    $('session-title').textContent = `${t(sessionKind)} · ${(who && who.name) || ''}`;
+    await recordingNotice();
+    if (hr.mode !== 'session') return;
+    try {
+      const seat = await api('POST', '/terminal/sessions', { kind: sessionKind });
+      if (hr.mode !== 'session') return;
+      show('session');
+      emptySince = Date.now();
+      connect(seat.token, 'full');
+      clearInterval(sessionTimer);
+      sessionTimer = setInterval(sessionTick, 1000);
+    } catch (e) {
+      hr.mode = '';
+      message(t('error', { msg: e.message }), 'error');
+      goHome();
+    }
+  }
+
+  // recordingNotice shows the notice and speaks it (speechSynthesis when
+  // there is one) before the recorded session starts.
+  function recordingNotice() {
+    const text = t('notice', { kind: t(sessionKind) });
+    $('notice-text').textContent = text;
+    show('notice');
+    hr.spoken = '';
+    return new Promise((resolve) => {
+      let spoken = !('speechSynthesis' in window);
+      let waited = false;
+      const done = () => { if (spoken && waited) resolve(); };
+      setTimeout(() => { waited = true; done(); }, noticeMs);
+      if (!spoken) {
+        try {
+          const u = new SpeechSynthesisUtterance(text);
+          u.lang = settings.lang === 'en' ? 'en-GB' : 'zh-CN';
+          u.rate = 0.9;
+          u.onend = u.onerror = () => { spoken = true; done(); };
+          speechSynthesis.cancel();
+          speechSynthesis.speak(u);
+          hr.spoken = text;
+          // A voice that never ends (none installed) must not hold the session.
+          setTimeout(() => { spoken = true; done(); }, noticeMs + 15000);
+        } catch { spoken = true; done(); }
+      }
+    });
+  }
+
+  // sessionTick ends the session when the officials have been gone a while
+  // (a network drop of theirs gets time to come back), and learns the
+  // ledger's session id for the rating.
+  async function sessionTick() {
+    if (hr.mode !== 'session') return clearInterval(sessionTimer);
+    const others = Object.keys(hr.participants).length;
+    if (others > 0) emptySince = 0;
+    else if (!emptySince) emptySince = Date.now();
+    const met = Object.keys(hr.seen).some((id) => id !== (hr.you && hr.you.identity));
+    const grace = met ? 20000 : 120000; // nobody came: give up after two minutes
+    if (emptySince && Date.now() - emptySince > grace) return endSession('empty');
+    if (!hr.session && hr.state === 'joined' && met) {
+      try { hr.session = await api('GET', '/terminal/session'); } catch { /* not yet stored */ }
+    }
+  }
+
+  async function endSession(why) {
+    if (hr.mode !== 'session') return;
+    clearInterval(sessionTimer);
+    if (!hr.session && Object.keys(hr.seen).length > 1) {
+      try { hr.session = await api('GET', '/terminal/session'); } catch { /* none */ }
+    }
+    closeRoom(true);
+    hr.mode = '';
+    hr.call = null;
+    hr.invitation = null;
+    console.info('hearingroom kiosk: session ended', why);
+    if (hr.session) {
+      $('rate-title').textContent = t(sessionKind === 'mediation' ? 'rateTitleMediation' : 'rateTitle');
+      message(t('ended'));
+      show('rate');
+      clearTimeout(rateTimer);
+      rateTimer = setTimeout(goHome, 90000);
+    } else {
+      message(t('ended'));
+      goHome();
+    }
+  }
+
+  let rateTimer = 0;
+  let rating = false;
+
+  async function rate(score) {
+    if (!hr.session || rating) return;
+    rating = true;
+    try {
+      hr.rating = await api('POST', '/terminal/ratings', { session: hr.session.id, score });
+    } catch (e) {
+      rating = false;
+      if (e.status === 409) { hr.rating = { score }; } else return message(t('rateFailed'), 'error');
+    }
+    rating = false;
+    clearTimeout(rateTimer);
+    message('');
+    show('thanks');
+    rateTimer = setTimeout(goHome, 4000);
+  }
+
+  function goHome() {
+    clearTimeout(rateTimer);
+    stopChime();
+    if (hr.mode === 'session') return;
+    show('home');
+    if (hr.home) renderHome();
+    presence();
+    poll();
+  }
+
+  // ---- the room connection (docs/signaling.md) ----
+
+  let ws = null;
+  let makingOffer = false;
+  let pendingCandidates = [];
+  let local = null; // the camera and microphone stream
+  let videoSender = null; // the camera's sender in the room
+  let quality = 'low';
+  let token = '';
+  let retries = 0;
+  let rejoinTimer = 0;
+  let finalClose = false;
+  const tiles = new Map();
+  const owners = {};
+  const unannounced = new Map();
+
+  function send(msg) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  function connect(tok, q) {
+    clearTimeout(rejoinTimer);
+    token = tok;
+    quality = q;
+    finalClose = false;
+    hr.state = 'connecting';
+    if (ws) { const old = ws; ws = null; try { old.close(1000); } catch { /* closed */ } }
+    const sock = (ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc`));
+    sock.onopen = () => { hr.marks.wsOpen ??= performance.now(); send({ type: 'join', token }); };
+    let queue = Promise.resolve();
+    sock.onmessage = (ev) => {
+      if (sock !== ws) return;
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch { return report('bad-json', 'unreadable frame from server'); }
+      if (msg.type === 'ping') return send({ type: 'pong' });
+      queue = queue.then(() => sock === ws && handle(msg)).catch((e) => report('client', String(e && e.message || e)));
+    };
+    sock.onclose = (ev) => { if (sock === ws) closed(ev.code); };
+  }
+
+  // closeRoom leaves the room on purpose: no rejoin. keepCamera keeps the
+  // camera open for the session that follows at once.
+  function closeRoom(keepCamera = false) {
+    finalClose = true;
+    clearTimeout(rejoinTimer);
+    if (ws) { send({ type: 'leave' }); const old = ws; ws = null; setTimeout(() => { try { old.close(1000); } catch { /* closed */ } }, 500); }
+    teardown();
+    hr.state = 'idle';
+    if (hr.mode === 'presence') hr.mode = '';
+    if (!keepCamera) dropLocal();
+    onCamera();
+  }
+
+  function closed(code) {
+    teardown();
+    hr.state = 'closed';
+    if (finalClose || code === 1000 || code === 4001 || code === 4003 || code === 4010) {
+      onCamera();
+      if (hr.mode === 'session') return endSession('closed');
+      hr.mode = '';
+      return;
+    }
+    onCamera();
+    scheduleRejoin();
+  }
+
+  // scheduleRejoin comes back with a new seat after a lost link: with
+  // back-off, and at once when the browser says it is online again.
+  function scheduleRejoin() {
+    clearTimeout(rejoinTimer);
+    hr.net = 'lost';
+    linkStatus();
+    const s = Math.min(15, 2 ** retries++);
+    rejoinTimer = setTimeout(rejoin, s * 1000);
+  }
+
+  async function rejoin() {
+    hr.rejoins++;
+    if (hr.mode === 'presence') {
+      hr.mode = '';
+      await loadHome();
+      return;
+    }
+    if (hr.mode !== 'session') return;
+    try {
+      const seat = await api('POST', '/terminal/sessions', { kind: sessionKind });
+      if (hr.mode === 'session') connect(seat.token, 'full');
+    } catch { scheduleRejoin(); }
+  }
+
+  function teardown() {
+    if (hr.pc) hr.pc.close();
+    hr.pc = null;
+    makingOffer = false;
+    pendingCandidates = [];
+    hr.participants = {};
+    hr.tracks = {};
+    hr.publishing = false;
+    videoSender = null;
+    lastStats = null;
+    for (const id of [...tiles.keys()]) removeTile(id);
+    unannounced.clear();
+    layout();
+  }
+
+  let pongWaiters = [];
+  function ping() {
+    return new Promise((resolve) => { pongWaiters.push(resolve); send({ type: 'ping' }); });
+  }
+
+  async function handle(msg) {
+    switch (msg.type) {
+      case 'joined': return joined(msg);
+      case 'offer': case 'answer': return description(msg);
+      case 'candidate': return candidate(msg.candidate);
+      case 'pong': pongWaiters.splice(0).forEach((resolve) => resolve(true)); return;
+      case 'participant-joined':
+        hr.participants[msg.participant.identity] = msg.participant;
+        hr.seen[msg.participant.identity] = true;
+        return relabel(msg.participant.identity);
+      case 'participant-left': {
+        const id = msg.participant.identity;
+        delete hr.participants[id];
+        for (const [tid, tr] of Object.entries(hr.tracks)) if (tr.participant === id) delete hr.tracks[tid];
+        removeTile(id);
+        if (hr.mode === 'session' && Object.keys(hr.participants).length === 0 && msg.reason === 'left') {
+          return endSession('left');
+        }
+        return;
+      }
+      case 'track-published': case 'track-updated':
+        hr.tracks[msg.track.id] = msg.track;
+        hr.seen[msg.track.participant] = true;
+        if (msg.track.participant === (hr.you && hr.you.identity)) { hr.publishing = true; onCamera(); }
+        if (unannounced.has(msg.track.stream)) showStream(msg.track.stream, unannounced.get(msg.track.stream));
+        return relabel(msg.track.participant);
+      case 'track-unpublished': {
+        const id = msg.track.participant;
+        delete hr.tracks[msg.track.id];
+        if (!Object.values(hr.tracks).some((tr) => tr.participant === id)) removeTile(id);
+        return;
+      }
+      case 'recording': return recording(msg.recording);
+      case 'removed': finalClose = true; return;
+      case 'closing': return;
+      case 'error': return report(msg.code, msg.message);
+    }
+  }
+
+  async function joined(msg) {
+    hr.room = msg.room;
+    hr.you = msg.you;
+    hr.seen = { [msg.you.identity]: true };
+    recording(msg.recording);
+    hr.participants = Object.fromEntries((msg.participants || []).map((p) => [p.identity, p]));
+    hr.tracks = Object.fromEntries((msg.tracks || []).map((tr) => [tr.id, tr]));
+    for (const id of Object.keys(hr.participants)) hr.seen[id] = true;
+    const media = await localMedia();
+    const pc = (hr.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
+    pc.onicecandidate = ({ candidate: c }) => send({ type: 'candidate', candidate: c ? c.toJSON() : { candidate: '' } });
+    pc.onnegotiationneeded = () => negotiate(pc);
+    pc.ontrack = onTrack;
+    pc.oniceconnectionstatechange = () => {
+      if (pc !== hr.pc) return;
+      const s = pc.iceConnectionState;
+      if (s === 'disconnected') { hr.net = 'lost'; linkStatus(); }
+      if (s === 'connected' || s === 'completed') { retries = 0; if (hr.net === 'lost') hr.net = 'good'; linkStatus(); }
+      if (s === 'failed' && ws) ws.close(3000, 'ice-failed');
+    };
+    if (media) publish(pc, media);
+    else pc.createDataChannel('hr');
+    if (quality === 'full') for (const tr of Object.values(hr.tracks)) pc.addTransceiver(tr.kind, { direction: 'recvonly' });
+    hr.state = 'joined';
+    onCamera();
+    layout();
+  }
+
+  // publish sends the camera and microphone: one low layer for the wall
+  // while the station is merely open, simulcast in a session.
+  function publish(pc, media) {
+    for (const track of media.getAudioTracks()) pc.addTrack(track, media);
+    for (const track of media.getVideoTracks()) {
+      const sendEncodings = quality === 'low'
+        ? [{ scaleResolutionDownBy: 2, maxBitrate: 150000, maxFramerate: 15 }]
+        : [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 }, { rid: 'h', maxBitrate: 900000 }];
+      videoSender = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], sendEncodings }).sender;
+    }
+  }
+
+  async function negotiate(pc) {
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      if (pc === hr.pc && pc.localDescription.type === 'offer') send({ type: 'offer', sdp: pc.localDescription.sdp });
+    } catch (e) {
+      report('negotiation', String(e && e.message || e));
+    } finally {
+      makingOffer = false;
+    }
+  }
+
+  async function description(msg) {
+    const pc = hr.pc;
+    if (!pc) return;
+    if (msg.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
+    await pc.setRemoteDescription({ type: msg.type, sdp: msg.sdp });
+    if (msg.type === 'offer') {
+      await pc.setLocalDescription();
+      send({ type: 'answer', sdp: pc.localDescription.sdp });
+    }
+    const waiting = pendingCandidates;
+    pendingCandidates = [];
+    for (const c of waiting) await candidate(c);
+  }
+
+  async function candidate(c) {
+    const pc = hr.pc;
+    if (!pc || !c) return;
+    if (!pc.remoteDescription) { pendingCandidates.push(c); return; }
+    try { await pc.addIceCandidate(c); } catch (e) { if (c.candidate) report('bad-candidate', String(e && e.message || e)); }
+  }
+
+  function recording(on) {
+    hr.recording = on === true;
+    $('rec').hidden = !hr.recording;
+  }
+
+  // ---- local media and the on-camera sign ----
+
+  let localPromise = null;
+  const camera = { video: 'off', audio: 'off' };
+
+  function localMedia() {
+    if (localPromise) return localPromise;
+    const md = navigator.mediaDevices;
+    const video = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 } };
+    const p = (localPromise = (md ? md.getUserMedia({ audio: true, video }) : Promise.reject(new Error('no mediaDevices')))
+      .then((stream) => {
+        if (localPromise !== p) { stream.getTracks().forEach((tr) => tr.stop()); return null; }
+        local = stream;
+        camera.video = stream.getVideoTracks().length ? 'ok' : 'failed';
+        camera.audio = stream.getAudioTracks().length ? 'ok' : 'failed';
+        for (const tr of stream.getTracks()) tr.onended = () => { camera[tr.kind] = 'failed'; linkStatus(); };
+        $('local').srcObject = stream;
+        $('self').hidden = false;
+        linkStatus();
+        return stream;
+      }, (e) => {
+        if (localPromise === p) localPromise = null;
+        camera.video = camera.audio = 'failed';
+        hr.errors.push({ code: 'getUserMedia', message: String(e && e.message || e), at: performance.now() });
+        linkStatus();
+        return null;
+      }));
+    return p;
+  }
+
+  function dropLocal() {
+    const p = localPromise;
+    localPromise = null;
+    local = null;
+    camera.video = camera.audio = 'off';
+    $('local').srcObject = null;
+    $('self').hidden = true;
+    if (p) p.then((s) => s && s.getTracks().forEach((tr) => tr.stop()));
+    linkStatus();
+  }
+
+  // onCamera shows the sign while the room's picture leaves the terminal.
+  function onCamera() {
+    const on = hr.state === 'joined' && !!local;
+    $('oncam').hidden = !on;
+    document.body.classList.toggle('on-camera', on);
+  }
+
+  // ---- link status: camera, microphone, network quality ----
+
+  let lastStats = null;
+
+  function linkStatus() {
+    const set = (id, state, text) => {
+      const el = $(id);
+      el.dataset.state = state;
+      el.querySelector('.v').textContent = text;
+    };
+    set('link-camera', camera.video, t(camera.video));
+    set('link-mic', camera.audio, t(camera.audio));
+    const net = navigator.onLine === false ? 'lost' : hr.net;
+    set('link-net', { good: 'ok', fair: 'warn', poor: 'warn', lost: 'failed', off: 'off' }[net] || 'off',
+      net === 'off' ? (hr.home ? t('good') : '—') : t(net));
+    weak();
+  }
+
+  function weak() {
+    const net = navigator.onLine === false ? 'lost' : hr.net;
+    const visible = (hr.mode === 'session' && net === 'poor') || (net === 'lost' && !!hr.home);
+    $('weak').hidden = !visible;
+    $('weak-text').textContent = net === 'lost' ? t('lostNet') : t('weak');
+    $('weak-audio').hidden = hr.mode !== 'session' || hr.audioOnly || net === 'lost';
+  }
+
+  // sample reads the peer connection's statistics every two seconds: the
+  // round trip and the share of packets lost since the last sample.
+  async function sample() {
+    const pc = hr.pc;
+    if (!pc || hr.state !== 'joined') {
+      if (hr.state === 'idle' && hr.net !== 'lost') hr.net = hr.home ? 'good' : 'off';
+      return linkStatus();
+    }
+    let rtt = 0, lost = 0, got = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') rtt = s.currentRoundTripTime || 0;
+      if (s.type === 'remote-inbound-rtp') { lost += s.packetsLost || 0; }
+      if (s.type === 'inbound-rtp') { lost += s.packetsLost || 0; got += s.packetsReceived || 0; }
+      if (s.type === 'outbound-rtp') got += s.packetsSent || 0;
+    });
+    const prev = lastStats || { lost: 0, got: 0 };
+    lastStats = { lost, got };
+    const dl = Math.max(0, lost - prev.lost), dg = Math.max(0, got - prev.got);
+    const loss = dg + dl > 0 ? dl / (dg + dl) : 0;
+    const ice = pc.iceConnectionState;
+    if (ice === 'disconnected' || ice === 'failed') hr.net = 'lost';
+    else if (!hr.forceNet) hr.net = rtt > 0.6 || loss > 0.1 ? 'poor' : rtt > 0.3 || loss > 0.03 ? 'fair' : 'good';
+    if (hr.forceNet) hr.net = hr.forceNet;
+    linkStatus();
+  }
+
+  // audioOnly stops the picture both ways on a weak link: the camera's
+  // sender sends nothing, and the lowest layer of the others comes in.
+  async function audioOnly(on = !hr.audioOnly) {
+    hr.audioOnly = on;
+    const cam = local && local.getVideoTracks()[0];
+    if (videoSender && cam) await videoSender.replaceTrack(on ? null : cam).catch(() => {});
+    const own = Object.values(hr.tracks).find((tr) => tr.participant === (hr.you && hr.you.identity) && tr.kind === 'video');
+    if (own) send({ type: 'mute', participant: hr.you.identity, track: own.id, muted: on });
+    send({ type: 'layer', quality: on ? 'low' : 'high' });
+    $('audio-only').textContent = t(on ? 'videoBack' : 'audioOnly');
+    document.body.classList.toggle('audio-only', on);
+    weak();
+  }
+
+  // ---- tiles (the official and whoever else joins) ----
+
+  function onTrack({ track, streams }) {
+    const stream = streams[0];
+    if (!stream) return;
+    owners[track.id] = stream.id;
+    stream.onremovetrack = () => { if (stream.getTracks().length === 0) removeTile(stream.id); };
+    if (!(stream.id in hr.participants) && !Object.values(hr.tracks).some((tr) => tr.stream === stream.id)) {
+      unannounced.set(stream.id, stream);
+      return;
+    }
+    showStream(stream.id, stream);
+  }
+
+  function showStream(id, stream) {
+    unannounced.delete(id);
+    if (hr.mode !== 'session') return; // the presence shows no one: the wall watches
+    let tile = tiles.get(id);
+    if (!tile) {
+      const el = $('tile-template').content.firstElementChild.cloneNode(true);
+      el.dataset.identity = id;
+      tile = { el, video: el.querySelector('video') };
+      tiles.set(id, tile);
+      $('stage').append(el);
+      layout();
+      relabel(id);
+    }
+    if (tile.video.srcObject !== stream) {
+      tile.video.srcObject = stream;
+      if ('requestVideoFrameCallback' in tile.video) tile.video.requestVideoFrameCallback(firstFrame);
+      tile.video.play().catch((e) => {
+        if (e.name !== 'NotAllowedError') return;
+        tile.video.muted = true;
+        tile.video.play().catch(() => {});
+        message(t('tapForSound'), 'warn');
+        document.addEventListener('pointerdown', () => {
+          for (const { video } of tiles.values()) video.muted = false;
+          message('');
+        }, { once: true });
+      });
+    }
+  }
+
+  function firstFrame() { if (hr.firstFrameAt === null) hr.firstFrameAt = performance.now(); }
+
+  function removeTile(id) {
+    unannounced.delete(id);
+    const tile = tiles.get(id);
+    if (!tile) return;
+    tile.video.srcObject = null;
+    tile.el.remove();
+    tiles.delete(id);
+    layout();
+  }
+
+  function relabel(id) {
+    const tile = tiles.get(id);
+    if (!tile) return;
+    const p = hr.participants[id];
+    tile.el.querySelector('.name').textContent = (p && p.name) || id;
+  }
+
+  function layout() {
+    const n = tiles.size;
+    const stage = $('stage');
+    const wide = innerWidth >= innerHeight;
+    const cols = Math.max(1, wide ? Math.ceil(Math.sqrt(n)) : n <= 2 ? 1 : 2);
+    stage.style.setProperty('--cols', cols);
+    stage.style.setProperty('--rows', Math.max(1, Math.ceil(n / cols)));
+    stage.dataset.count = n;
+    $('stage-waiting').hidden = n > 0;
+  }
+
+  async function stats() {
+    const out = { videoFramesDecoded: 0, audioPacketsReceived: 0, inbound: [], outbound: [] };
+    if (!hr.pc) return out;
+    (await hr.pc.getStats()).forEach((s) => {
+      if (s.type === 'outbound-rtp') {
+        out.outbound.push({ kind: s.kind, rid: s.rid || '', packetsSent: s.packetsSent ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0 });
+      }
+      if (s.type !== 'inbound-rtp') return;
+      const e = {
+        kind: s.kind, trackIdentifier: s.trackIdentifier, participant: owners[s.trackIdentifier] ?? null,
+        packetsReceived: s.packetsReceived ?? 0, framesDecoded: s.framesDecoded ?? 0,
+        frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0,
+      };
+      if (e.kind === 'video') out.videoFramesDecoded += e.framesDecoded;
+      if (e.kind === 'audio') out.audioPacketsReceived += e.packetsReceived;
+      out.inbound.push(e);
+    });
+    return out;
+  }
+
+  // ---- start ----
+
+  buildKeypad();
+  showCode();
+  $('call-hearing').addEventListener('click', () => callIn('hearing'));
+  $('call-mediation').addEventListener('click', () => callIn('mediation'));
+  $('wait-cancel').addEventListener('click', cancelCall);
+  $('invite-accept').addEventListener('click', () => answer(true));
+  $('invite-decline').addEventListener('click', () => answer(false));
+  $('end').addEventListener('click', () => endSession('button'));
+  $('audio-only').addEventListener('click', () => audioOnly());
+  $('weak-audio').addEventListener('click', () => audioOnly(true));
+  for (const b of document.querySelectorAll('.face')) b.addEventListener('click', () => rate(b.dataset.score));
+  $('rate-skip').addEventListener('click', goHome);
+  $('settings-open').addEventListener('click', () => { $('auto-answer').checked = settings.autoAnswer; show('settings'); });
+  $('settings-close').addEventListener('click', goHome);
+  $('auto-answer').addEventListener('change', (e) => { settings.autoAnswer = e.target.checked; persist(); });
+  $('lang-toggle').addEventListener('click', () => { settings.lang = settings.lang === 'en' ? 'zh' : 'en'; persist(); translate(); });
+  // Unpairing takes a second tap within five seconds: one stray touch must
+  // not take the village's screen out of service.
+  let unpairArmed = 0;
+  $('unpair').addEventListener('click', () => {
+    if (Date.now() - unpairArmed < 5000) return unpair();
+    unpairArmed = Date.now();
+    $('unpair').textContent = t('unpairConfirm');
+    setTimeout(() => { $('unpair').textContent = t('unpair'); }, 5000);
+  });
+  addEventListener('resize', layout);
+  addEventListener('online', () => { hr.net = 'good'; linkStatus(); if (hr.mode !== 'session' || hr.state !== 'joined') { retries = 0; rejoin(); loadHome(); } });
+  addEventListener('offline', () => { hr.net = 'lost'; linkStatus(); });
+  hr.refresh = () => loadHome();
+  hr.rejoins = 0;
+  // dropLink cuts the room's socket as a lost network would (tests).
+  hr.dropLink = () => { if (ws) ws.close(3001, 'dropped'); };
+  hr.setNet = (q) => { hr.forceNet = q || ''; if (q) hr.net = q; linkStatus(); };
+
+  translate();
+  clock();
+  setInterval(clock, 1000);
+  setInterval(() => { if (hr.screen === 'wait') renderWait(); }, 1000);
+  setInterval(sample, 2000);
+  message('');
+
+  const fromLink = param('pair');
+  const device = param('device');
+  if (fromLink || device || param('lang')) history.replaceState(null, '', location.pathname + location.search);
+  if (device) { credential = device; persist(); }
+  if (fromLink) { // a new code pairs the screen anew, whatever it was paired to
+    show('pair');
+    code = fromLink.toUpperCase().slice(0, 8);
+    showCode();
+    pair(fromLink);
+  } else if (credential) {
+    loadHome();
+    poll();
+  } else {
+    show('pair');
+  }
+})();
