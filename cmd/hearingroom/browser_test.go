@@ -480,7 +480,8 @@ func checkPage(tb testing.TB, p *page) {
 	}
 }
 
-// screenshot saves the page's viewport as a PNG.
+// screenshot saves the page's viewport as a PNG, waiting as long as a page
+// playing several videos needs on a busy machine.
 func screenshot(tb testing.TB, p *page, name string) {
 	tb.Helper()
 	dir := os.Getenv("HEARINGROOM_SCREENSHOTS")
@@ -490,7 +491,7 @@ func screenshot(tb testing.TB, p *page, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Minute)
 	defer cancel()
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -396,7 +394,7 @@ func shootDesk(tb testing.TB, p *page, name string) {
 			.map((e) => e.id || e.name)`); len(bad) > 0 {
 			tb.Errorf("%s %s: fields without a label: %v", p.name, name, bad)
 		}
-		deskScreenshot(tb, p, fmt.Sprintf("officialdesk-%s-%dx%d.png", name, sz[0], sz[1]))
+		screenshot(tb, p, fmt.Sprintf("officialdesk-%s-%dx%d.png", name, sz[0], sz[1]))
 	}
 }
 
@@ -405,32 +403,7 @@ func shootDesk(tb testing.TB, p *page, name string) {
 func shootOne(tb testing.TB, p *page, name string) {
 	tb.Helper()
 	w, h := mustEval[int64](tb, p, `innerWidth`), mustEval[int64](tb, p, `innerHeight`)
-	deskScreenshot(tb, p, fmt.Sprintf("officialdesk-%s-%dx%d.png", name, w, h))
-}
-
-// deskScreenshot is screenshot with the patience a page playing two
-// videos needs on a busy machine; a capture that still times out is
-// logged, not failed: the pictures are for people to look at, the checks
-// above are the test.
-func deskScreenshot(tb testing.TB, p *page, name string) {
-	tb.Helper()
-	dir := os.Getenv("HEARINGROOM_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, 2*mediaDeadline)
-	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.Logf("%s: no screenshot %s: %v", p.name, name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
-		tb.Fatal(err)
-	}
+	screenshot(tb, p, fmt.Sprintf("officialdesk-%s-%dx%d.png", name, w, h))
 }
 
 // ---- the API, as the test checks it ----

@@ -16,8 +16,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -326,36 +324,13 @@ func kioskShots(tb testing.TB, p *page, screen string) {
 		if errs := mustEval[string](tb, p, `JSON.stringify(hr.errors)`); errs != "[]" {
 			tb.Errorf("kiosk %s: hr.errors = %s", at, errs)
 		}
-		kioskScreenshot(tb, p, fmt.Sprintf("kiosk-%s-%dx%d.png", screen, sz[0], sz[1]))
+		screenshot(tb, p, fmt.Sprintf("kiosk-%s-%dx%d.png", screen, sz[0], sz[1]))
 	}
 	ctx, cancel := context.WithTimeout(p.ctx, 90*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(kioskSizes[0][0], kioskSizes[0][1])); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// kioskScreenshot is screenshot with the time a page playing two videos
-// on a busy machine needs.
-func kioskScreenshot(tb testing.TB, p *page, name string) {
-	tb.Helper()
-	dir := os.Getenv("HEARINGROOM_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, 90*time.Second)
-	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.Fatalf("%s: screenshot %s: %v", p.name, name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Logf("screenshot: %s", filepath.Join(dir, name))
 }
 
 // kioskNavigate loads url in p's tab.
