@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 // The appender is the group commit of the history. A write that appends an
@@ -38,7 +37,6 @@ const maxBatch = 32
 
 // appendItem is one write transaction of the history, run by the appender.
 type appendItem struct {
-	ctx context.Context // the caller's: an item whose caller gave up before its batch starts is dropped
 	// write does the item's writes in tx and returns the event to append,
 	// CaseID set and unsealed, or nil to append none. It may run more than
 	// once (a batch that lost a race runs again) and must not keep state
@@ -49,8 +47,6 @@ type appendItem struct {
 	newCase bool
 
 	sealed *petitions.Event // on success, the event as stored
-	err    error
-	done   chan struct{}
 }
 
 // errRedo marks a batch to run again without the items that failed in it.
@@ -59,80 +55,34 @@ var errRedo = errors.New("postgres: run the batch again")
 // errClosed is what an append gets once the DB is closed.
 var errClosed = petitions.Errorf(petitions.EINTERNAL, "The ledger database is closed.")
 
-type appender struct {
-	db      *DB
-	once    sync.Once
-	queue   chan *appendItem // unbuffered: an item is taken only by a running loop
-	quit    chan struct{}
-	stopped chan struct{}
+// item is an appendItem in the appender's queue.
+type item = groupcommit.Item[*appendItem]
 
-	batches, items atomic.Int64 // run so far, for the benchmarks
+// newAppender starts the store's appender, which runs its batches.
+func newAppender(db *DB) *groupcommit.Queue[*appendItem] {
+	return groupcommit.New(maxBatch, func(batch []*item) { db.runBatch(context.Background(), batch) })
 }
 
-func newAppender(db *DB) *appender {
-	a := &appender{db: db, queue: make(chan *appendItem), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go a.loop()
-	return a
-}
-
-// close stops the loop once its batch is done; later appends fail.
-func (a *appender) close() {
-	a.once.Do(func() { close(a.quit) })
-	<-a.stopped
-}
-
-// do queues it and waits for its outcome. Once queued, it is waited for
-// even if ctx ends: the caller learns whether its write was committed.
-func (a *appender) do(ctx context.Context, it *appendItem) error {
-	it.ctx, it.done = ctx, make(chan struct{})
-	select {
-	case a.queue <- it:
-	case <-ctx.Done():
-		return internal(ctx.Err(), "append")
-	case <-a.quit:
+// append queues it to the appender and waits for its outcome (see
+// groupcommit.Queue.Do).
+func (db *DB) append(ctx context.Context, it *appendItem) error {
+	err := db.app.Do(ctx, it)
+	if errors.Is(err, groupcommit.ErrClosed) {
 		return errClosed
 	}
-	<-it.done
-	return it.err
-}
-
-func (a *appender) loop() {
-	defer close(a.stopped)
-	for {
-		var batch []*appendItem
-		select {
-		case it := <-a.queue:
-			batch = append(batch, it)
-		case <-a.quit:
-			return
-		}
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case it := <-a.queue:
-				batch = append(batch, it)
-			default:
-				break more
-			}
-		}
-		a.batches.Add(1)
-		a.items.Add(int64(len(batch)))
-		a.db.runBatch(context.Background(), batch)
+	if err != nil {
+		return internal(err, "append")
 	}
-}
-
-func finish(it *appendItem, err error) {
-	it.err = err
-	close(it.done)
+	return nil
 }
 
 // runBatch runs items as one transaction (or more: see errRedo and
 // errRetry) and finishes each of them.
-func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
+func (db *DB) runBatch(ctx context.Context, items []*item) {
 	live := items[:0:0]
 	for _, it := range items {
-		if err := it.ctx.Err(); err != nil {
-			finish(it, internal(err, "append"))
+		if err := it.Ctx.Err(); err != nil {
+			it.Finish(internal(err, "append"))
 			continue
 		}
 		live = append(live, it)
@@ -144,7 +94,7 @@ func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
 		switch {
 		case err == nil:
 			for _, it := range live {
-				finish(it, nil)
+				it.Finish(nil)
 			}
 			return
 		case errors.Is(err, errRedo):
@@ -152,7 +102,7 @@ func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
 			retries++
 		default:
 			for _, it := range live {
-				finish(it, err)
+				it.Finish(err)
 			}
 			return
 		}
@@ -162,7 +112,7 @@ func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
 // batch1 runs items in one transaction. It finishes the items that fail
 // on their own and returns the others: committed if err is nil, to run
 // again if err wraps errRedo or errRetry, failed with err otherwise.
-func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, error) {
+func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return items, internal(err, "begin")
@@ -184,7 +134,7 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 				return append(live, items[i:]...), internal(err, "savepoint")
 			}
 		}
-		ev, err := it.write(ctx, tx)
+		ev, err := it.Job.write(ctx, tx)
 		if err == nil && ev != nil {
 			err = checkSealable(ev)
 		}
@@ -192,7 +142,7 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 			return append(live, items[i:]...), fmt.Errorf("%w: %w", errRetry, err)
 		}
 		if err != nil {
-			finish(it, err)
+			it.Finish(err)
 			if !savepoints {
 				continue
 			}
@@ -252,7 +202,7 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 		return live, internal(err, "commit")
 	}
 	for i, it := range live {
-		it.sealed = sealed[i]
+		it.Job.sealed = sealed[i]
 	}
 	return live, nil
 }
@@ -269,11 +219,11 @@ func checkSealable(ev *petitions.Event) error {
 
 // lastCaseEvents returns the last stored event of each case the events
 // append to, but for the cases created in this batch, in one query.
-func lastCaseEvents(ctx context.Context, tx pgx.Tx, items []*appendItem, events []*petitions.Event) (map[string]*petitions.Event, error) {
+func lastCaseEvents(ctx context.Context, tx pgx.Tx, items []*item, events []*petitions.Event) (map[string]*petitions.Event, error) {
 	tip := map[string]*petitions.Event{}
 	var ids []string
 	for i, ev := range events {
-		if ev != nil && ev.CaseID != "" && !items[i].newCase {
+		if ev != nil && ev.CaseID != "" && !items[i].Job.newCase {
 			ids = append(ids, ev.CaseID)
 		}
 	}
@@ -303,7 +253,7 @@ func lastCaseEvents(ctx context.Context, tx pgx.Tx, items []*appendItem, events 
 // database refuses (text it cannot keep) fails its item, and the batch runs
 // again without it (errRedo); a lost race for a sequence number runs it
 // again whole (errRetry).
-func insertEvents(ctx context.Context, tx pgx.Tx, b *pgx.Batch, items []*appendItem, sealed []*petitions.Event) error {
+func insertEvents(ctx context.Context, tx pgx.Tx, b *pgx.Batch, items []*item, sealed []*petitions.Event) error {
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	for i, s := range sealed {
@@ -315,7 +265,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, b *pgx.Batch, items []*appendI
 			return fmt.Errorf("event %d: %w: %w", s.Seq, errRetry, err)
 		}
 		if badText(err) {
-			finish(items[i], fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The event holds text the database cannot keep."), err))
+			items[i].Finish(fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The event holds text the database cannot keep."), err))
 			items[i] = nil
 			return errRedo
 		}
@@ -327,7 +277,7 @@ func insertEvents(ctx context.Context, tx pgx.Tx, b *pgx.Batch, items []*appendI
 }
 
 // dropFailed returns items without the nil ones insertEvents finished.
-func dropFailed(items []*appendItem) []*appendItem {
+func dropFailed(items []*item) []*item {
 	out := items[:0:0]
 	for _, it := range items {
 		if it != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 // CreateInOneBatch runs as one batch of the appender the creation of each
@@ -27,16 +28,16 @@ func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, ev
 			return nil, err
 		}})
 	}
-	for _, it := range items {
-		it.ctx, it.done = ctx, make(chan struct{})
-	}
-	db.runBatch(ctx, items)
-	errs := make([]error, len(items))
+	batch := make([]*item, len(items))
 	for i, it := range items {
-		<-it.done
-		errs[i] = it.err
-		if i < len(ps) && it.err == nil {
-			ps[i].Version, *evs[i] = 1, *it.sealed
+		batch[i] = groupcommit.NewItem(ctx, it)
+	}
+	db.runBatch(ctx, batch)
+	errs := make([]error, len(items))
+	for i, it := range batch {
+		errs[i] = it.Wait()
+		if i < len(ps) && errs[i] == nil {
+			ps[i].Version, *evs[i] = 1, *it.Job.sealed
 		}
 	}
 	return errs
@@ -45,5 +46,5 @@ func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, ev
 // AppendBatches returns how many batches the appender ran and how many
 // items they held.
 func (db *DB) AppendBatches() (batches, items int64) {
-	return db.app.batches.Load(), db.app.items.Load()
+	return db.app.Batches.Load(), db.app.Items.Load()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 // DB is the PostgreSQL store, on a pgxpool connection pool. Open it with
@@ -23,7 +24,7 @@ import (
 // through its appender (appender.go), which commits them in batches.
 type DB struct {
 	pool *pgxpool.Pool
-	app  *appender
+	app  *groupcommit.Queue[*appendItem]
 }
 
 // Open connects to the server dsn names and checks that it answers. The DSN
@@ -53,7 +54,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close waits for the batch of appends being committed, fails those still
 // waiting, and closes the connections to the server.
 func (db *DB) Close() error {
-	db.app.close()
+	db.app.Close()
 	db.pool.Close()
 	return nil
 }

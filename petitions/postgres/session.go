@@ -185,7 +185,7 @@ func (db *DB) LinkSession(ctx context.Context, sessionID, caseID string, ev *pet
 		e.CaseID = caseID
 		return &e, nil
 	}}
-	if err := db.app.do(ctx, it); err != nil {
+	if err := db.append(ctx, it); err != nil {
 		return err
 	}
 	*ev = *it.sealed

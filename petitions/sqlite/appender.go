@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 // The appender is the group commit of the history. A write that appends an
@@ -28,7 +27,6 @@ const maxBatch = 64
 
 // appendItem is one write transaction of the history, run by the appender.
 type appendItem struct {
-	ctx context.Context // the caller's: an item whose caller gave up before its batch starts is dropped
 	// write does the item's writes in tx and returns the event to append,
 	// CaseID set and unsealed, or nil to append none. It may run more than
 	// once (a batch that lost a race runs again) and must not keep state
@@ -39,88 +37,40 @@ type appendItem struct {
 	newCase bool
 
 	sealed *petitions.Event // on success, the event as stored
-	err    error
-	done   chan struct{}
 }
 
 // errClosed is what an append gets once the DB is closed.
 var errClosed = petitions.Errorf(petitions.EINTERNAL, "The ledger database is closed.")
 
-type appender struct {
-	db      *DB
-	once    sync.Once
-	queue   chan *appendItem // unbuffered: an item is taken only by a running loop
-	quit    chan struct{}
-	stopped chan struct{}
+// item is an appendItem in the appender's queue.
+type item = groupcommit.Item[*appendItem]
 
-	batches, items atomic.Int64 // run so far, for the benchmarks
+// newAppender starts the store's appender, which runs its batches.
+func newAppender(db *DB) *groupcommit.Queue[*appendItem] {
+	return groupcommit.New(maxBatch, func(batch []*item) { db.runBatch(context.Background(), batch) })
 }
 
-func newAppender(db *DB) *appender {
-	a := &appender{db: db, queue: make(chan *appendItem), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go a.loop()
-	return a
-}
-
-// close stops the loop once its batch is done; later appends fail.
-func (a *appender) close() {
-	a.once.Do(func() { close(a.quit) })
-	<-a.stopped
-}
-
-// do queues it and waits for its outcome. Once queued, it is waited for
-// even if ctx ends: the caller learns whether its write was committed.
-func (a *appender) do(ctx context.Context, it *appendItem) error {
-	it.ctx, it.done = ctx, make(chan struct{})
-	select {
-	case a.queue <- it:
-	case <-ctx.Done():
-		return internal(ctx.Err(), "append")
-	case <-a.quit:
+// append queues it to the appender and waits for its outcome (see
+// groupcommit.Queue.Do).
+func (db *DB) append(ctx context.Context, it *appendItem) error {
+	err := db.app.Do(ctx, it)
+	if errors.Is(err, groupcommit.ErrClosed) {
 		return errClosed
 	}
-	<-it.done
-	return it.err
-}
-
-func (a *appender) loop() {
-	defer close(a.stopped)
-	for {
-		var batch []*appendItem
-		select {
-		case it := <-a.queue:
-			batch = append(batch, it)
-		case <-a.quit:
-			return
-		}
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case it := <-a.queue:
-				batch = append(batch, it)
-			default:
-				break more
-			}
-		}
-		a.batches.Add(1)
-		a.items.Add(int64(len(batch)))
-		a.db.runBatch(context.Background(), batch)
+	if err != nil {
+		return internal(err, "append")
 	}
-}
-
-func finish(it *appendItem, err error) {
-	it.err = err
-	close(it.done)
+	return nil
 }
 
 // runBatch runs items as one transaction (again, up to maxRetries times,
 // if it lost a race for a sequence number to another process) and finishes
 // each of them.
-func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
+func (db *DB) runBatch(ctx context.Context, items []*item) {
 	live := items[:0:0]
 	for _, it := range items {
-		if err := it.ctx.Err(); err != nil {
-			finish(it, internal(err, "append"))
+		if err := it.Ctx.Err(); err != nil {
+			it.Finish(internal(err, "append"))
 			continue
 		}
 		live = append(live, it)
@@ -130,7 +80,7 @@ func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
 		live, err = db.batch1(ctx, live)
 		if err == nil || !errors.Is(err, errRetry) || retries+1 >= maxRetries {
 			for _, it := range live {
-				finish(it, err)
+				it.Finish(err)
 			}
 			return
 		}
@@ -140,7 +90,7 @@ func (db *DB) runBatch(ctx context.Context, items []*appendItem) {
 // batch1 runs items in one transaction. It finishes the items that fail
 // on their own and returns the others: committed if err is nil, to run
 // again if err wraps errRetry, failed with err otherwise.
-func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, error) {
+func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return items, internal(err, "connect")
@@ -163,12 +113,12 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 				return append(live, items[i:]...), internal(err, "savepoint")
 			}
 		}
-		ev, err := it.write(ctx, tx)
+		ev, err := it.Job.write(ctx, tx)
 		if err == nil && ev != nil {
 			err = checkSealable(ev)
 		}
 		if err != nil {
-			finish(it, err)
+			it.Finish(err)
 			if savepoints {
 				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO item`); rerr != nil {
 					return append(live, items[i+1:]...), internal(rerr, "roll back to savepoint")
@@ -200,7 +150,7 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 			continue
 		}
 		casePrev, ok := caseTip[ev.CaseID]
-		if !ok && ev.CaseID != "" && !live[i].newCase {
+		if !ok && ev.CaseID != "" && !live[i].Job.newCase {
 			// "case_id <> ''" lets SQLite use the partial index on case events.
 			casePrev, err = lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events
 				WHERE case_id = ? AND case_id <> '' ORDER BY case_seq DESC LIMIT 1`, ev.CaseID)
@@ -237,7 +187,7 @@ func (db *DB) batch1(ctx context.Context, items []*appendItem) ([]*appendItem, e
 		return live, internal(err, "commit")
 	}
 	for i, it := range live {
-		it.sealed = sealed[i]
+		it.Job.sealed = sealed[i]
 	}
 	return live, nil
 }

@@ -12,5 +12,5 @@ func BenchmarkCreate(b *testing.B) {
 	b.SetParallelism(16)
 	db := MustOpenDB(b)
 	storetest.BenchCreate(b, db)
-	b.ReportMetric(float64(db.app.items.Load())/float64(max(db.app.batches.Load(), 1)), "items/batch")
+	b.ReportMetric(float64(db.app.Items.Load())/float64(max(db.app.Batches.Load(), 1)), "items/batch")
 }

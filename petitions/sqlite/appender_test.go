@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 // These tests run the appender's batches directly (createInOneBatch), so
@@ -31,16 +32,16 @@ func (db *DB) createInOneBatch(ctx context.Context, ps []*petitions.Petition, ev
 			return nil, err
 		}})
 	}
-	for _, it := range items {
-		it.ctx, it.done = ctx, make(chan struct{})
-	}
-	db.runBatch(ctx, items)
-	errs := make([]error, len(items))
+	batch := make([]*item, len(items))
 	for i, it := range items {
-		<-it.done
-		errs[i] = it.err
-		if i < len(ps) && it.err == nil {
-			ps[i].Version, *evs[i] = 1, *it.sealed
+		batch[i] = groupcommit.NewItem(ctx, it)
+	}
+	db.runBatch(ctx, batch)
+	errs := make([]error, len(items))
+	for i, it := range batch {
+		errs[i] = it.Wait()
+		if i < len(ps) && errs[i] == nil {
+			ps[i].Version, *evs[i] = 1, *it.Job.sealed
 		}
 	}
 	return errs

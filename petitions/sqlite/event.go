@@ -28,7 +28,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *petitions.Event) error {
 		e := *ev
 		return &e, nil
 	}}
-	if err := db.app.do(ctx, it); err != nil {
+	if err := db.append(ctx, it); err != nil {
 		return err
 	}
 	*ev = *it.sealed

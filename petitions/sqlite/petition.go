@@ -27,7 +27,7 @@ func (db *DB) CreatePetitionWithFacts(ctx context.Context, p *petitions.Petition
 	if err != nil {
 		return err
 	}
-	if err := db.app.do(ctx, it); err != nil {
+	if err := db.append(ctx, it); err != nil {
 		return err
 	}
 	p.Version, *ev = 1, *it.sealed
@@ -111,7 +111,7 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 		e.CaseID = c.ID
 		return &e, nil
 	}}
-	if err := db.app.do(ctx, it); err != nil {
+	if err := db.append(ctx, it); err != nil {
 		return err
 	}
 	p.Version, *ev = c.Version, *it.sealed

@@ -21,6 +21,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -40,7 +41,7 @@ type DB struct {
 	path  string
 	now   func() time.Time
 	batch int // events per query of ScanEvents
-	app   *appender
+	app   *groupcommit.Queue[*appendItem]
 }
 
 var _ petitions.Store = (*DB)(nil)
@@ -95,7 +96,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close waits for the batch of appends being committed, fails those still
 // waiting, and closes the database.
 func (db *DB) Close() error {
-	db.app.close()
+	db.app.Close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
