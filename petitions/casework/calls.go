@@ -564,11 +564,48 @@ func (b *Calls) Rate(ctx context.Context, t *petitions.Terminal, session, score 
 	r := &Rating{Session: ss.ID, Case: ss.CaseID, Station: ss.Station, Terminal: t.ID, Kind: string(ss.Kind),
 		Score: sc, At: b.svc.now()}
 	dev := petitions.Actor{ID: "terminal." + t.ID, Roles: []petitions.RoleGrant{{Role: "terminal", Unit: t.Unit}}}
-	if err := b.svc.appendEvent(ctx, ss.CaseID, KindRated, dev, "terminal", r); err != nil {
+	if ss.CaseID != "" {
+		err = b.svc.rateCase(ctx, ss.CaseID, dev, r)
+	} else {
+		err = b.svc.appendEvent(ctx, "", KindRated, dev, "terminal", r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("casework: rating of session %s: %w", ss.ID, err)
 	}
 	b.rated[key] = true
 	return r, nil
+}
+
+// rateCase adds the kiosk's rating r to case id's record, where the
+// satisfaction figures count it (stats.FactsOf): of the mediator, for a
+// mediation a mediator took; else of the handling. The terminal stands
+// for the parties at its station, so no case permission is asked of it.
+// A concurrent change of the case is read again, up to three times.
+func (s *Service) rateCase(ctx context.Context, id string, dev petitions.Actor, r *Rating) error {
+	var err error
+	for range 3 {
+		var p *petitions.Petition
+		if p, err = s.store.Petition(ctx, id); err != nil {
+			return err
+		}
+		rating := petitions.Rating{Target: "handling", TargetID: p.LeadUnit, Score: r.Score, At: r.At}
+		if m := p.Mediation; p.Kind == petitions.KindMediation && m != nil && len(m.MediatorIDs) > 0 {
+			rating.Target, rating.TargetID = "mediator", m.MediatorIDs[len(m.MediatorIDs)-1]
+		}
+		stored := p.Version
+		p.Ratings = append(p.Ratings, rating)
+		var ev *petitions.Event
+		if ev, err = s.event(KindRated, dev, "terminal", r); err != nil {
+			return err
+		}
+		if err = s.store.UpdatePetition(ctx, p, stored, ev); petitions.ErrorCode(err) != petitions.ECONFLICT {
+			if err == nil {
+				s.refreshFacts(ctx, p)
+			}
+			return err
+		}
+	}
+	return err
 }
 
 // PresenceSeat gives terminal t its seat in its station's room while the

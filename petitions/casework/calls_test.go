@@ -292,6 +292,15 @@ func TestKioskRating(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d rating events in the case's history, want 1", n)
 	}
+	// The rating is in the case record, where the satisfaction figures
+	// count it, and in the case's statistics facts.
+	p, err := f.store.Petition(ctx, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := len(p.Ratings); k == 0 || p.Ratings[k-1].Score != petitions.ScoreBasicSatisfied || p.Ratings[k-1].Target == "" {
+		t.Errorf("case ratings %+v", p.Ratings)
+	}
 }
 
 func TestPresenceAndHours(t *testing.T) {

@@ -26,7 +26,7 @@ const (
 	basisAccepted = "accepted_at (first accept transition event) in period; outcome as of now"
 	basisNow      = "as of now: state and running deadline replayed from the events"
 	basisClosed   = "closed_at (last close transition event not reopened by 复查/复核) in period"
-	basisRatings  = "closed_at (close transition event) in period; ratings from the case record (no event carries them)"
+	basisRatings  = "closed_at (close transition event) in period; ratings from the case record (the kiosk's 评单 adds one there with a session.rated event)"
 	basisEffect   = "agreement_effective (make_effective transition event) in period; application as of now"
 	basisPerform  = "fulfil or breach transition event in period"
 	basisSupIssue = "issued_at (supervised event) in period; answered (supervision.feedback event) or due passed by now"
