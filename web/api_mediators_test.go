@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,5 +144,94 @@ func TestAPIMediatorBoard(t *testing.T) {
 		if m := x.(map[string]any); str(m, "id") == m1 && (str(m, "photo") != photo || str(m, "intro") != "调解邻里纠纷十年") {
 			t.Errorf("the board shows %v", m)
 		}
+	}
+}
+
+// TestAPIPartyConfirmsAgreement: each party of a written mediation
+// agreement reads it and confirms it on his own screen with the case
+// number and query code of his receipt; the ledger holds his electronic
+// signature, and once both and the mediator signed, the agreement takes
+// effect.
+func TestAPIPartyConfirmsAgreement(t *testing.T) {
+	e := newAPIEnv(t)
+	proxy := e.asRole(petitions.RoleProxy)
+	village := demo.VillageID(0, 1)
+	r := proxy.do("GET", "/api/v1/mediators?unit="+village, nil)
+	mediator := str(r.Body["mediators"].([]any)[0].(map[string]any), "id")
+	c := proxy.register(map[string]any{
+		"kind": "mediation", "category": "neighbours", "channel": "visit", "village": village,
+		"request": "相邻通行纠纷", "facts": "两户因院墙通道发生争执",
+		"parties": []map[string]any{{"id": "a", "side": "petitioner", "name": "张三"}, {"id": "b", "side": "respondent", "name": "李四"}},
+	})
+	id, caseNo, code := str(c, "id"), str(c, "case_no"), str(c, "query_code")
+	m := e.as(mediator)
+	step := func(who *apiClient, name string, input map[string]any) {
+		t.Helper()
+		if r := who.do("POST", "/api/v1/cases/"+id+"/transitions", map[string]any{"name": name, "input": input}); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
+		}
+	}
+	step(proxy, "pick", map[string]any{"mediator_id": mediator})
+	step(m, "accept", nil)
+	step(m, "start_mediation", nil)
+	step(m, "reach_agreement", map[string]any{"agreement": map[string]any{
+		"form": "written", "parties": []string{"a", "b"}, "facts": "院墙通道属两户共用", "issues": "通道能否堆放杂物",
+		"terms": "李四于十日内清理通道杂物，今后不再堆放", "performance_manner": "自行清理"}})
+
+	party := e.anonymous()
+	read := party.do("POST", "/api/v1/agreement", map[string]string{"case_no": caseNo, "query_code": code})
+	ag, _ := read.Body["agreement"].(map[string]any)
+	if read.Status != http.StatusOK || str(ag, "terms") == "" || ag["open"] != true || len(ag["parties"].([]any)) != 2 {
+		t.Fatalf("read: %d %s", read.Status, read.Raw)
+	}
+	for _, bad := range []struct {
+		body map[string]string
+		want int
+	}{
+		{map[string]string{"case_no": caseNo, "query_code": "WRONG123"}, http.StatusNotFound},
+		{map[string]string{"case_no": caseNo}, http.StatusBadRequest},
+		{map[string]string{"case_no": caseNo, "query_code": code, "party": "x"}, http.StatusBadRequest},
+	} {
+		path := "/api/v1/agreement"
+		if bad.body["party"] != "" {
+			path += "/confirm"
+		}
+		if r := party.do("POST", path, bad.body); r.Status != bad.want {
+			t.Errorf("%v: %d %s, want %d", bad.body, r.Status, r.Raw, bad.want)
+		}
+	}
+	confirm := func(who string, want int) map[string]any {
+		t.Helper()
+		r := party.do("POST", "/api/v1/agreement/confirm", map[string]string{"case_no": caseNo, "query_code": code, "party": who})
+		if r.Status != want {
+			t.Fatalf("confirm %s: %d %s, want %d", who, r.Status, r.Raw, want)
+		}
+		ag, _ := r.Body["agreement"].(map[string]any)
+		return ag
+	}
+	ag = confirm("a", http.StatusOK)
+	if p := ag["parties"].([]any)[0].(map[string]any); p["confirmed"] != true {
+		t.Errorf("after a confirmed: %v", ag)
+	}
+	confirm("a", http.StatusConflict)
+	confirm("b", http.StatusOK)
+	step(m, "countersign", map[string]any{"sign_manner": "electronic"})
+	step(m, "make_effective", nil)
+
+	var signed int
+	for _, ev := range e.allEvents() {
+		if ev.CaseID == id && strings.HasPrefix(ev.Actor, "party:") && ev.ActorRole == string(petitions.RolePetitioner) {
+			signed++
+		}
+	}
+	if signed != 2 {
+		t.Errorf("%d signatures by the parties in the history, want 2", signed)
+	}
+	r = proxy.do("GET", "/api/v1/cases/"+id, nil)
+	if str(r.Body, "state") != "agreement_effective" {
+		t.Errorf("state %s", str(r.Body, "state"))
+	}
+	if r := party.do("POST", "/api/v1/agreement/confirm", map[string]string{"case_no": caseNo, "query_code": code, "party": "b"}); r.Status != http.StatusConflict {
+		t.Errorf("confirm after it took effect: %d %s", r.Status, r.Raw)
 	}
 }

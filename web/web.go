@@ -116,6 +116,7 @@ func New(o Options) http.Handler {
 	r.Get("/kiosk", servePage(static, "kiosk.html"))
 	r.Get("/register", servePage(static, "register.html"))
 	r.Get("/board", servePage(static, "board.html"))
+	r.Get("/agreement", servePage(static, "agreement.html"))
 	r.Get("/review", servePage(static, "review.html"))
 	r.Get("/wall", servePage(static, "wall.html"))
 	r.Get("/dashboard", servePage(static, "dashboard.html"))

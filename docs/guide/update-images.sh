@@ -17,6 +17,7 @@ images=(
   officialdesk-hearing-find-1024x768.png officialdesk-hearing-minutes-1024x768.png
   officialdesk-hearing-risk-1024x768.png officialdesk-hearing-summon-1024x768.png
   caucus-mediator-640x480.png caucus-party-a-640x480.png
+  agreement-a-1024x768.png agreement-b-confirmed-390x844.png
   supervisor-wall-1366x768.png supervisor-wall-large-1920x1080.png
   supervisor-dashboard-1366x768.png supervisor-dashboard-supervise-768x1024.png
   supervisor-case-1366x768.png
