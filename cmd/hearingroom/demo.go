@@ -108,6 +108,11 @@ func (k *demoKiosk) print(w io.Writer, base string) {
 		k.station.Name, k.station.OpenHours(), base, k.cred)
 	fmt.Fprintf(w, "Its calls are taken by %s (login %s, password %s) and the county's dispatchers.\n",
 		k.official.Name, petitions.NormalizeLogin(k.official.ID), demo.Password)
+	fmt.Fprintf(w, "\nPages 页面 (sign in with the logins above):\n"+
+		"  %[1]s/desk        接访工作台, officials and mediators\n"+
+		"  %[1]s/wall        督办台 video wall, leaders (also %[1]s/dashboard)\n"+
+		"  %[1]s/register    代理登记, village staff (also %[1]s/board, the mediator board)\n"+
+		"  %[1]s/agreement   parties confirm a mediation agreement with their receipt\n", base)
 }
 
 // loadDemo creates the demo ledger in c.DataDir, which must not hold a
