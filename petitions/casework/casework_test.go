@@ -311,6 +311,23 @@ func TestSuperviseAndSummon(t *testing.T) {
 		t.Errorf("second feedback: %v", err)
 	}
 
+	// The supervisor may set the answer's due date himself, from tomorrow
+	// to 90 days ahead; a bad date changes nothing.
+	today := petitions.ChinaDate(f.now)
+	for _, bad := range []string{"2026-13-01", "01.12.2026", today.Format(time.DateOnly), today.AddDate(0, 0, 91).Format(time.DateOnly)} {
+		if _, err := f.svc.Supervise(ctx, dispatcher, v.ID, casework.SuperviseRequest{Reason: "r", Due: bad}); code(err) != petitions.EINVALID {
+			t.Errorf("due %s: %v", bad, err)
+		}
+	}
+	due := today.AddDate(0, 0, 7)
+	s, err = f.svc.Supervise(ctx, dispatcher, v.ID, casework.SuperviseRequest{Reason: "群众反映强烈", Due: due.Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Supervisions[len(s.Supervisions)-1].Due; len(s.Supervisions) != 2 || !got.Adjusted.Equal(due) || got.Days != 7 {
+		t.Errorf("supervision due %+v, want %s (7 days); %d supervisions", got, due, len(s.Supervisions))
+	}
+
 	dept := demo.DeptID("renshe")
 	if _, err := f.svc.Summon(ctx, dispatcher, v.ID, casework.SummonRequest{Level: "loud", Departments: []string{dept}}); code(err) != petitions.EINVALID {
 		t.Errorf("unknown level: %v", err)

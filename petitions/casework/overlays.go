@@ -27,8 +27,16 @@ var SummonReport = map[petitions.SummonLevel]time.Duration{
 type SuperviseRequest struct {
 	Reason      string `json:"reason"`
 	Instruction string `json:"instruction,omitempty"`
-	Version     int64  `json:"version,omitempty"`
+	// Due is the China date ("2006-01-02") by which the written answer is
+	// due, from tomorrow to MaxSupervisionDays ahead; "" for
+	// SupervisionPeriod days (Art. 36), pushed past rest days.
+	Due     string `json:"due,omitempty"`
+	Version int64  `json:"version,omitempty"`
 }
+
+// MaxSupervisionDays bounds how far ahead a supervisor may set the answer
+// of a 督办 due.
+const MaxSupervisionDays = 90
 
 // FeedbackRequest answers a 督办.
 type FeedbackRequest struct {
@@ -46,16 +54,33 @@ type SummonRequest struct {
 }
 
 // Supervise urges case id (督办): the case is supervised until the handling
-// unit's feedback, due in SupervisionPeriod days. Only an active case can be
+// unit's feedback, due on the date the supervisor sets (r.Due) or in
+// SupervisionPeriod days. Only an active case can be
 // supervised (ECONFLICT otherwise); the reason is required.
 func (s *Service) Supervise(ctx context.Context, a petitions.Actor, id string, r SuperviseRequest) (*CaseView, error) {
 	if strings.TrimSpace(r.Reason) == "" {
 		return nil, invalid("reason", "required: why the case is urged")
 	}
+	var due time.Time
+	if r.Due != "" {
+		d, err := time.ParseInLocation(time.DateOnly, r.Due, petitions.ChinaTime)
+		if err != nil {
+			return nil, invalid("due", "must be a date, YYYY-MM-DD")
+		}
+		due = d
+	}
 	return s.overlay(ctx, a, id, petitions.ActSupervise, r.Version, KindSupervised, func(p *petitions.Petition, now time.Time) (any, error) {
+		days := SupervisionPeriod
 		nominal, adjusted := s.cal.AddDays(now, SupervisionPeriod)
+		if !due.IsZero() {
+			days = int(due.Sub(petitions.ChinaDate(now)).Hours()+12) / 24
+			if days < 1 || days > MaxSupervisionDays {
+				return nil, invalid("due", fmt.Sprintf("must be from tomorrow to %d days ahead", MaxSupervisionDays))
+			}
+			nominal, adjusted = due, due
+		}
 		sup := petitions.Supervision{By: a.ID, Reason: r.Reason, Instruction: r.Instruction, IssuedAt: now,
-			Due: petitions.Deadline{Step: "supervision", Start: now, Days: SupervisionPeriod, Nominal: nominal,
+			Due: petitions.Deadline{Step: "supervision", Start: now, Days: days, Nominal: nominal,
 				Adjusted: adjusted, Citation: "信访条例(2005) 第36条"}}
 		p.Supervisions = append(p.Supervisions, sup)
 		return map[string]any{"index": len(p.Supervisions) - 1, "supervision": sup}, nil
