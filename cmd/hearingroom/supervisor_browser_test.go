@@ -224,6 +224,9 @@ func TestBrowserSupervisorDesk(t *testing.T) {
 		t.Fatal("the first tap opened no sheet")
 	}
 	screenshot(t, wall, "supervisor-dashboard-supervise-768x1024.png")
+	// The answer is wanted within ten days, not the law's thirty.
+	due := time.Now().In(petitions.ChinaTime).AddDate(0, 0, 10).Format(time.DateOnly)
+	mustEval[bool](t, wall, `(document.getElementById('sheet-due-date').value = '`+due+`', true)`)
 	mustEval[bool](t, wall, `(document.getElementById('sheet-confirm').click(), true)`)
 	waitFor(t, "the supervision", mediaDeadline, func() (bool, string) {
 		ok, err := eval[bool](wall, `hr.supervisions.includes(`+fmt.Sprintf("%q", id)+`) && !document.getElementById('sheet').open`)
@@ -239,12 +242,16 @@ func TestBrowserSupervisorDesk(t *testing.T) {
 		Supervisions []struct {
 			By     string `json:"by"`
 			Reason string `json:"reason"`
+			Due    struct {
+				Adjusted time.Time `json:"adjusted"`
+			} `json:"due"`
 		} `json:"supervisions"`
 	}
 	leaderClient.get(t, "/api/v1/cases/"+id, &c)
 	if !c.Supervised || len(c.Supervisions) == 0 || c.Supervisions[len(c.Supervisions)-1].By != leader ||
-		c.Supervisions[len(c.Supervisions)-1].Reason == "" {
-		t.Errorf("case %s after the two taps: %+v", id, c)
+		c.Supervisions[len(c.Supervisions)-1].Reason == "" ||
+		c.Supervisions[len(c.Supervisions)-1].Due.Adjusted.In(petitions.ChinaTime).Format(time.DateOnly) != due {
+		t.Errorf("case %s after the two taps (answer due %s): %+v", id, due, c)
 	}
 
 	// The case file: the record, the whole history with the 督办, the access log.

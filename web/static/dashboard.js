@@ -19,8 +19,8 @@
       colNo: '编号', colSummary: '摘要', colUnit: '责任单位', colDue: '办理期限', colRisk: '风险', colAction: '操作',
       overdueBy: '已超期 {n} 天', dueIn: '剩 {n} 天', supervise: '督办', supervised: '已督办',
       superviseTitle: '督办', superviseFor: '案件 {no}：{summary}', reason: '督办事由',
-      instruction: '督办意见（可不填）', cancel: '取消', confirm: '确认督办',
-      dueNote: '承办单位须在 {due} 前书面反馈（自今日起 30 日，遇节假日顺延；《信访条例》第三十六条）。',
+      instruction: '督办意见（可不填）', dueDate: '反馈期限', cancel: '取消', confirm: '确认督办',
+      dueNote: '不改期限时，承办单位须在 {due} 前书面反馈（自今日起 30 日，遇节假日顺延；《信访条例》第三十六条）。',
       done: '已督办 {no}，反馈期限 {due}。', reasons: ['超期未办结', '临近办理期限', '群众反映强烈', '重复信访', '办理质量不高'],
       noChart: '本期间没有数据。',
     },
@@ -35,8 +35,8 @@
       colNo: 'No.', colSummary: 'Summary', colUnit: 'Lead unit', colDue: 'Deadline', colRisk: 'Risk', colAction: 'Action',
       overdueBy: '{n} days overdue', dueIn: '{n} days left', supervise: 'Supervise', supervised: 'Supervised',
       superviseTitle: 'Supervise (督办)', superviseFor: 'Case {no}: {summary}', reason: 'Reason',
-      instruction: 'Instruction (optional)', cancel: 'Cancel', confirm: 'Confirm',
-      dueNote: 'The handling unit must answer in writing by {due} (30 days from today, later if that is a holiday; 信访条例 Art. 36).',
+      instruction: 'Instruction (optional)', dueDate: 'Answer due', cancel: 'Cancel', confirm: 'Confirm',
+      dueNote: 'Unless you change the date, the handling unit must answer in writing by {due} (30 days from today, later if that is a holiday; 信访条例 Art. 36).',
       done: 'Supervised {no}; answer due {due}.', reasons: ['Overdue', 'Deadline near', 'Strong public concern', 'Repeat petition', 'Poor handling'],
       noChart: 'No data in this period.',
     },
@@ -209,6 +209,7 @@
   // ---- the 督办 sheet ----
 
   let sheetCase = null;
+  let sheetDefaultDue = '';
   function openSheet(c, view) {
     sheetCase = c;
     $('sheet-case').textContent = t('superviseFor', { no: c.case_no, summary: c.summary_public || '' });
@@ -221,8 +222,13 @@
     });
     $('instruction').value = '';
     $('sheet-error').hidden = true;
-    const due = new Date(Date.parse(todayCST()) + 30 * 864e5);
+    const today = Date.parse(todayCST());
+    const due = new Date(today + 30 * 864e5);
     $('sheet-due').textContent = t('dueNote', { due: day(due) });
+    // The answer's due date: the law's 30 days unless the supervisor sets
+    // another, from tomorrow to 90 days ahead.
+    sheetDefaultDue = day(due);
+    Object.assign($('sheet-due-date'), { value: sheetDefaultDue, min: day(new Date(today + 864e5)), max: day(new Date(today + 90 * 864e5)) });
     $('sheet-confirm').disabled = false;
     $('sheet').showModal();
     $('sheet-confirm').focus();
@@ -238,6 +244,8 @@
     try {
       const body = { reason };
       if ($('instruction').value.trim()) body.instruction = $('instruction').value.trim();
+      const chosen = $('sheet-due-date').value;
+      if (chosen && chosen !== sheetDefaultDue) body.due = chosen;
       const r = await api('POST', `/cases/${encodeURIComponent(c.id)}/supervisions`, body);
       hr.supervisions.push(c.id);
       $('sheet').close();
