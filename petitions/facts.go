@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,10 @@ type CaseFacts struct {
 	Village     string
 	StationUnit string
 	VillageUnit string
-	Owner       string // 包案 leader
+	// Within are the units the case counts in for the sums by unit (see
+	// Within): set by the store from the units it resolved, not stored.
+	Within []string
+	Owner  string // 包案 leader
 
 	ReceivedAt  time.Time
 	RepeatLinks int // repeat-visit links (record)
@@ -131,10 +135,13 @@ type FactsQuery struct {
 	// deadline warns (预警) at Now.
 	From, To, Now, SoonDay time.Time
 	// Units, when not nil, keeps the cases with a unit (lead, station's,
-	// village's) in it: the ids of a subtree.
+	// village's) in it: the ids of a subtree. Unit, if set, is the unit
+	// whose subtree it is, so that a store may read that unit's sums
+	// (SumsUnit) instead of looking at each unit of Units.
 	Units []string
+	Unit  string
 	// GroupBy is one of the Group constants; Groups gives, for GroupUnit,
-	// the unit ids of each group (a subtree each).
+	// the unit ids of each group: the subtree of the unit that keys it.
 	GroupBy string
 	Groups  map[string][]string
 }
@@ -257,15 +264,16 @@ func (q FactsQuery) RegroupUnits(byUnits map[string]*FactsTotals) map[string]*Fa
 
 // The stores keep the facts pre-summed per China month (FactSums), so that
 // AggregateFacts adds the months a period covers whole and reads cases only
-// for the days at its edges and for what depends on "now" (active, overdue,
-// due soon, acceptance deadlines passed undecided), the supervisions and
-// the summons. SaveFacts subtracts the old facts' sums and adds the new
-// ones in the transaction that replaces them.
+// for the days at its edges, the acceptance deadlines passed undecided, the
+// supervisions and the summons; what depends on "now" for the active cases
+// (overdue, due soon) is pre-summed by running deadline. SaveFacts
+// subtracts the old facts' sums and adds the new ones in the transaction
+// that replaces them.
 
 // Scopes of the sums (SumsKey.Scope): how the cases of a row are keyed.
 const (
 	SumsAll      = "all"      // every case, one row per month
-	SumsUnits    = "units"    // by the case's units: lead, station's, village's
+	SumsUnit     = "unit"     // by unit, each case in every unit of CaseFacts.Within
 	SumsOwner    = "owner"    // by 包案 leader, for the cases that have one
 	SumsMediator = "mediator" // by mediator; ratings are the mediator's
 )
@@ -276,19 +284,27 @@ const (
 const SumsEver int64 = math.MinInt64
 
 // SumsKey identifies a row of sums: a scope, a bucket (SumsBucket of a date,
-// or SumsEver), and the scope's keys; the others are "".
+// or SumsEver), and the scope's group: the unit, the owner or the mediator
+// ("" for SumsAll).
 type SumsKey struct {
-	Scope                  string
-	Bucket                 int64
-	Group                  string // the owner or the mediator
-	Lead, Station, Village string // SumsUnits
+	Scope  string
+	Bucket int64
+	Group  string
 }
 
 // HandlingKey identifies a count of handling days, by the month the case
-// closed in (scopes SumsAll and SumsUnits).
+// closed in (scopes SumsAll and SumsUnit).
 type HandlingKey struct {
 	SumsKey
 	Days int
+}
+
+// RunningKey identifies a count of active cases by their running deadline
+// (Bucket 0): its day and the instant it passes, in Unix microseconds, 0
+// for a case with none. Overdue and due soon are counted from them at "now".
+type RunningKey struct {
+	SumsKey
+	Day, Passed int64
 }
 
 // SumsColumns name the counts of Sums in order: the stores' column names.
@@ -342,11 +358,12 @@ func (q FactsQuery) SumsSpan() (first, end int64) {
 type FactSums struct {
 	Rows     map[SumsKey]*Sums
 	Handling map[HandlingKey]int64
+	Running  map[RunningKey]int64
 }
 
 // NewFactSums returns empty sums.
 func NewFactSums() *FactSums {
-	return &FactSums{Rows: map[SumsKey]*Sums{}, Handling: map[HandlingKey]int64{}}
+	return &FactSums{Rows: map[SumsKey]*Sums{}, Handling: map[HandlingKey]int64{}, Running: map[RunningKey]int64{}}
 }
 
 // The indexes of the counts in Sums, in the order of SumsColumns.
@@ -378,8 +395,9 @@ const (
 
 // Add adds sign (1 or −1) times the counts of the case f to s: what
 // stats.AddFacts counts in a period, except what depends on "now", in the
-// month of each date. f's units are as stored (StationUnit, VillageUnit).
-// Unregistered cases count nowhere; a mediator listed twice counts once.
+// month of each date, and the active cases by running deadline. f's units
+// are as stored (Within). Unregistered cases count nowhere; a mediator
+// listed twice counts once.
 func (s *FactSums) Add(f *CaseFacts, sign int64) {
 	if !f.Registered {
 		return
@@ -438,12 +456,25 @@ func (s *FactSums) Add(f *CaseFacts, sign int64) {
 			add(k, f.ClosedAt, sumSatisfied, int64(satisfied))
 		}
 	}
-	keys := []SumsKey{{Scope: SumsAll}, {Scope: SumsUnits, Lead: f.LeadUnit, Station: f.StationUnit, Village: f.VillageUnit}}
+	running := func(k SumsKey) {
+		if f.Active {
+			rk := RunningKey{SumsKey: k}
+			if !f.RunningPassed.IsZero() {
+				rk.Day, rk.Passed = f.RunningDay.UnixMicro(), f.RunningPassed.UnixMicro()
+			}
+			s.Running[rk] += sign
+		}
+	}
+	keys := []SumsKey{{Scope: SumsAll}}
+	for _, u := range f.Within {
+		keys = append(keys, SumsKey{Scope: SumsUnit, Group: u})
+	}
 	if f.Owner != "" {
 		keys = append(keys, SumsKey{Scope: SumsOwner, Group: f.Owner})
 	}
 	for _, k := range keys {
 		counts(k, f.Ratings, f.Satisfied)
+		running(k)
 		if f.HasHandling && !f.ClosedAt.IsZero() && k.Scope != SumsOwner {
 			k.Bucket = SumsBucket(f.ClosedAt)
 			s.Handling[HandlingKey{k, f.HandlingDays}] += sign
@@ -453,36 +484,89 @@ func (s *FactSums) Add(f *CaseFacts, sign int64) {
 	for _, m := range f.Mediators {
 		if !seen[m.ID] {
 			seen[m.ID] = true
-			counts(SumsKey{Scope: SumsMediator, Group: m.ID}, m.Ratings, m.Satisfied)
+			k := SumsKey{Scope: SumsMediator, Group: m.ID}
+			counts(k, m.Ratings, m.Satisfied)
+			running(k)
 		}
 	}
 }
 
-// Changed returns the keys of the rows and of the handling days s changes
-// (their counts not all zero), each sorted: the order in which a store
-// updates them, the same in every transaction so that two never wait on
-// each other's rows in a cycle.
-func (s *FactSums) Changed() ([]SumsKey, []HandlingKey) {
+// UnitParents is a store's copy of its units' parents, for Within. Units
+// are never moved or removed, so the copy stays true; a unit it does not
+// know (made since, perhaps by another server) makes it load them again.
+type UnitParents struct {
+	mu      sync.Mutex
+	parents map[string]string
+}
+
+// Within returns Within(parents, units...), loading the parents (a unit's
+// parent, "" for a root) with load first if one of units is unknown.
+func (p *UnitParents) Within(load func() (map[string]string, error), units ...string) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range units {
+		if _, ok := p.parents[u]; u != "" && !ok {
+			parents, err := load()
+			if err != nil {
+				return nil, err
+			}
+			p.parents = parents
+			break
+		}
+	}
+	return Within(p.parents, units...), nil
+}
+
+// Within returns the units a case with these units (lead, station's,
+// village's) counts in for SumsUnit: each of them and its ancestors in
+// parents (a unit's parent, "" for a root), distinct, sorted; "" skipped.
+// A unit of a case is in a unit's subtree exactly when that unit is
+// within it, so that the row of a unit sums the cases of its subtree.
+func Within(parents map[string]string, units ...string) []string {
+	var out []string
+	for _, u := range units {
+		for steps := 0; u != "" && steps < 64; steps++ { // 64: a cycle cannot loop
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
+			u = parents[u]
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Changed returns the keys of the rows, of the handling days and of the
+// running deadlines s changes (their counts not all zero), each sorted: the
+// order in which a store updates them, the same in every transaction so
+// that two never wait on each other's rows in a cycle.
+func (s *FactSums) Changed() ([]SumsKey, []HandlingKey, []RunningKey) {
 	var rows []SumsKey
 	for k, v := range s.Rows {
 		if !v.IsZero() {
 			rows = append(rows, k)
 		}
 	}
-	var days []HandlingKey
-	for k, n := range s.Handling {
+	slices.SortFunc(rows, compareSumsKeys)
+	return rows, changed(s.Handling, func(a, b HandlingKey) int {
+			return cmp.Or(compareSumsKeys(a.SumsKey, b.SumsKey), cmp.Compare(a.Days, b.Days))
+		}), changed(s.Running, func(a, b RunningKey) int {
+			return cmp.Or(compareSumsKeys(a.SumsKey, b.SumsKey), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Passed, b.Passed))
+		})
+}
+
+// changed returns the keys of counts whose count is not zero, sorted by cmp.
+func changed[K comparable](counts map[K]int64, cmp func(a, b K) int) []K {
+	var keys []K
+	for k, n := range counts {
 		if n != 0 {
-			days = append(days, k)
+			keys = append(keys, k)
 		}
 	}
-	slices.SortFunc(rows, compareSumsKeys)
-	slices.SortFunc(days, func(a, b HandlingKey) int {
-		return cmp.Or(compareSumsKeys(a.SumsKey, b.SumsKey), cmp.Compare(a.Days, b.Days))
-	})
-	return rows, days
+	slices.SortFunc(keys, cmp)
+	return keys
 }
 
 func compareSumsKeys(a, b SumsKey) int {
-	return cmp.Or(cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Group, b.Group),
-		cmp.Compare(a.Lead, b.Lead), cmp.Compare(a.Station, b.Station), cmp.Compare(a.Village, b.Village))
+	return cmp.Or(cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Bucket, b.Bucket), cmp.Compare(a.Group, b.Group))
 }

@@ -16,7 +16,7 @@ import (
 func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, evs []*petitions.Event, stmt string) []error {
 	var items []*appendItem
 	for i, p := range ps {
-		it, err := createItem(p, evs[i], nil)
+		it, err := db.createItem(p, evs[i], nil)
 		if err != nil {
 			panic(err)
 		}

@@ -86,6 +86,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 					return internal(err, "migration %s: backfill", m.name)
 				}
 			}
+			if m.name == unitSumsMigration {
+				if err := rebuildFactSums(ctx, tx); err != nil {
+					return internal(err, "migration %s: rebuild the sums", m.name)
+				}
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, m.name); err != nil {
 				return internal(err, "record migration %s", m.name)
 			}

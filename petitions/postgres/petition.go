@@ -25,7 +25,7 @@ func (db *DB) CreatePetitionWithFacts(ctx context.Context, p *petitions.Petition
 	if f != nil && f.CaseID != p.ID {
 		return petitions.Errorf(petitions.EINVALID, "The facts are of case %s, not %s.", f.CaseID, p.ID)
 	}
-	it, err := createItem(p, ev, f)
+	it, err := db.createItem(p, ev, f)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (db *DB) CreatePetitionWithFacts(ctx context.Context, p *petitions.Petition
 
 // createItem is the append of a new case p with its first event ev and its
 // facts f (nil for none).
-func createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) (*appendItem, error) {
+func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFacts) (*appendItem, error) {
 	c := p.Clone()
 	c.Version = 1
 	doc, err := json.Marshal(c)
@@ -64,7 +64,7 @@ func createItem(p *petitions.Petition, ev *petitions.Event, f *petitions.CaseFac
 			return nil, internal(err, "case %s: insert", c.ID)
 		}
 		if f != nil {
-			if err := writeFacts(ctx, tx, f); err != nil {
+			if err := db.writeFacts(ctx, tx, f); err != nil {
 				return nil, err
 			}
 		}

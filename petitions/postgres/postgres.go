@@ -23,8 +23,9 @@ import (
 // CheckSchema), and Close it. The writes that append to the history go
 // through its appender (appender.go), which commits them in batches.
 type DB struct {
-	pool *pgxpool.Pool
-	app  *groupcommit.Queue[*appendItem]
+	pool    *pgxpool.Pool
+	app     *groupcommit.Queue[*appendItem]
+	parents petitions.UnitParents // for the sums by unit
 }
 
 // Open connects to the server dsn names and checks that it answers. The DSN

@@ -3,9 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"strconv"
-	"strings"
 	"time"
 
 	"hearingroom/petitions"
@@ -26,13 +23,13 @@ func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
 		if stored.Valid && stored.Int64 > f.Version {
 			return nil
 		}
-		return writeFacts(ctx, tx, f)
+		return db.writeFacts(ctx, tx, f)
 	})
 }
 
 // writeFacts replaces the facts of case f.CaseID by f, and the case's
 // counts in the sums by f's, inside the caller's transaction.
-func writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
+func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
 	station, village, err := factsOrigin(ctx, tx, f)
 	if err != nil {
 		return err
@@ -43,10 +40,16 @@ func writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
 		return err
 	}
 	if old != nil {
+		if old.Within, err = db.within(ctx, tx, old.LeadUnit, old.StationUnit, old.VillageUnit); err != nil {
+			return err
+		}
 		sums.Add(old, -1)
 	}
 	nf := *f
 	nf.StationUnit, nf.VillageUnit = station, village
+	if nf.Within, err = db.within(ctx, tx, nf.LeadUnit, station, village); err != nil {
+		return err
+	}
 	sums.Add(&nf, 1)
 	for _, t := range []string{"case_fact_mediators", "case_fact_supervisions", "case_fact_summons", "case_facts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE case_id = ?`, f.CaseID); err != nil {
@@ -77,17 +80,19 @@ func writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
 		}
 	}
 	for i, s := range f.Supervisions {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_fact_supervisions
-			(case_id, n, issued_at, passed, answered_at, on_time, adopted) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_fact_supervisions (case_id, n, issued_at, passed, answered_at,
+			on_time, adopted, registered, lead_unit, station_unit, village_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted,
+			f.Registered, f.LeadUnit, station, village); err != nil {
 			return internal(err, "case %s: supervision facts", f.CaseID)
 		}
 	}
 	for i, s := range f.Summons {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_fact_summons
-			(case_id, n, level, unit, issued_at, due, reported_at, on_time, minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_fact_summons (case_id, n, level, unit, issued_at, due,
+			reported_at, on_time, minutes, registered, lead_unit, station_unit, village_unit)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.CaseID, i, string(s.Level), s.Unit, s.IssuedAt.UnixMicro(), micro(s.Due), micro(s.ReportedAt), s.OnTime,
-			s.Minutes); err != nil {
+			s.Minutes, f.Registered, f.LeadUnit, station, village); err != nil {
 			return internal(err, "case %s: summons facts", f.CaseID)
 		}
 	}
@@ -122,335 +127,4 @@ func micro(t time.Time) any {
 		return nil
 	}
 	return t.UnixMicro()
-}
-
-// AggregateFacts sums the facts of the cases q selects; see
-// petitions.Store. It reads in one transaction, each query grouped as q
-// asks (GroupUnit by combination of units, then regrouped): the sums of
-// the China months the period covers whole, kept on write (case_fact_sums,
-// see petitions.FactSums), with the cases and the closed ones; the cases
-// with a date in the days at the edges of the period, or active, or with
-// an acceptance deadline in it undecided (an index each); the handling
-// days, likewise; the supervisions and the summons issued in the period.
-// The mediators and the 包案 leaders of some units only are not pre-summed
-// by unit: for them the whole period is read case by case.
-func (db *DB) AggregateFacts(ctx context.Context, q petitions.FactsQuery) (map[string]*petitions.FactsTotals, error) {
-	src, err := factsSource(q)
-	if err != nil {
-		return nil, err
-	}
-	first, end := q.SumsSpan()
-	if src.scope == "" {
-		first, end = q.To.UnixMicro(), q.To.UnixMicro()
-	}
-	units, _ := json.Marshal(q.Units)
-	args := []any{sql.Named("from", q.From.UnixMicro()), sql.Named("to", q.To.UnixMicro()),
-		sql.Named("now", q.Now.UnixMicro()), sql.Named("soon", q.SoonDay.UnixMicro()),
-		sql.Named("units", string(units)), sql.Named("first", first), sql.Named("end", end),
-		sql.Named("scope", src.scope), sql.Named("ever", petitions.SumsEver)}
-	out := map[string]*petitions.FactsTotals{}
-	group := func(key string) *petitions.FactsTotals {
-		if out[key] == nil {
-			out[key] = petitions.NewFactsTotals()
-		}
-		return out[key]
-	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, internal(err, "begin")
-	}
-	defer tx.Rollback()
-	query := func(what, text string, scan func(rows *sql.Rows) error) error {
-		rows, err := tx.QueryContext(ctx, text, args...)
-		if err != nil {
-			return internal(err, "facts: %s", what)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return internal(err, "facts: %s", what)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return internal(err, "facts: %s", what)
-		}
-		return nil
-	}
-	if src.scope != "" {
-		// The sums of the whole months, and the cases and closed ones.
-		cols := make([]string, len(petitions.SumsColumns))
-		for i, c := range petitions.SumsColumns {
-			cols[i] = "SUM(s." + c + ")"
-		}
-		err = query("sums", `SELECT `+src.sumsGrp+`, `+strings.Join(cols, ", ")+` FROM case_fact_sums s
-			WHERE s.scope = :scope AND (s.bucket = :ever OR s.bucket >= :first AND s.bucket < :end)`+src.sumsWhere+` GROUP BY `+src.sumsBy,
-			func(rows *sql.Rows) error {
-				var key string
-				var s petitions.Sums
-				dst := []any{&key}
-				for i := range s {
-					dst = append(dst, &s[i])
-				}
-				if err := rows.Scan(dst...); err != nil {
-					return err
-				}
-				if s.IsZero() { // the cases of the row moved elsewhere
-					return nil
-				}
-				if q.GroupBy == petitions.GroupMediator {
-					s[0] = 0 // counted only to know he has cases
-				}
-				s.AddTo(group(key))
-				return nil
-			})
-		if err != nil {
-			return nil, err
-		}
-	} else if q.GroupBy != petitions.GroupMediator {
-		// The cases, and those closed, whenever: a scan of an index.
-		err = query("cases", `SELECT `+src.grp+`, COUNT(*), COUNT(f.closed_at)`+src.from+` GROUP BY 1`,
-			func(rows *sql.Rows) error {
-				var key string
-				var t petitions.FactsTotals
-				if err := rows.Scan(&key, &t.Cases, &t.ClosedEver); err != nil {
-					return err
-				}
-				group(key).Add(&t)
-				return nil
-			})
-		if err != nil {
-			return nil, err
-		}
-	}
-	// The sums of the cases with a date in the edges of the period, or
-	// active, or with an undecided acceptance deadline in the period.
-	sums := make([]string, len(caseSums))
-	for i, s := range caseSums {
-		sums[i] = "COALESCE(SUM(CASE WHEN " + s.cond + " THEN " + s.val + " ELSE 0 END), 0)"
-	}
-	text := strings.NewReplacer("{ratings}", src.ratings, "{satisfied}", src.satisfied).Replace(
-		`SELECT ` + src.grp + `, ` + strings.Join(sums, ", ") + src.sums + ` GROUP BY 1`)
-	err = query("edge sums", text, func(rows *sql.Rows) error {
-		var key string
-		var t petitions.FactsTotals
-		if err := rows.Scan(append([]any{&key}, caseFields(&t)...)...); err != nil {
-			return err
-		}
-		group(key).Add(&t)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if q.GroupBy == petitions.GroupOwner || q.GroupBy == petitions.GroupMediator {
-		return out, tx.Commit()
-	}
-	if src.scope != "" {
-		err = query("handling days", `SELECT `+src.sumsGrp+`, s.days, SUM(s.n) FROM case_fact_handling_sums s
-			WHERE s.scope = :scope AND s.bucket >= :first AND s.bucket < :end`+src.sumsWhere+` GROUP BY `+src.sumsBy+`, s.days`,
-			func(rows *sql.Rows) error {
-				var key string
-				var days, n int
-				if err := rows.Scan(&key, &days, &n); err != nil {
-					return err
-				}
-				if n != 0 {
-					group(key).HandlingDays[days] += n
-				}
-				return nil
-			})
-		if err != nil {
-			return nil, err
-		}
-	}
-	err = query("edge handling days", `SELECT `+src.grp+`, f.handling_days, COUNT(*)`+src.from+`
-		AND f.handling_days IS NOT NULL AND `+inEdges("f.closed_at")+` GROUP BY 1, 2`,
-		func(rows *sql.Rows) error {
-			var key string
-			var days, n int
-			if err := rows.Scan(&key, &days, &n); err != nil {
-				return err
-			}
-			group(key).HandlingDays[days] += n
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = query("supervisions", `SELECT `+src.grp+`, COUNT(*),
-		COALESCE(SUM(s.answered_at IS NOT NULL OR s.passed <= :now), 0),
-		COALESCE(SUM(s.answered_at IS NOT NULL AND s.on_time), 0),
-		COALESCE(SUM(s.answered_at IS NOT NULL), 0),
-		COALESCE(SUM(s.answered_at IS NOT NULL AND s.adopted), 0)`+
-		strings.Replace(src.from, " WHERE ", " JOIN case_fact_supervisions s ON s.case_id = f.case_id WHERE ", 1)+`
-		AND s.issued_at >= :from AND s.issued_at < :to GROUP BY 1`,
-		func(rows *sql.Rows) error {
-			var key string
-			var t petitions.FactsTotals
-			if err := rows.Scan(&key, &t.SupIssued, &t.SupSettled, &t.SupOnTime, &t.SupAnswered, &t.SupAdopted); err != nil {
-				return err
-			}
-			g := group(key)
-			g.SupIssued, g.SupSettled, g.SupOnTime, g.SupAnswered, g.SupAdopted = t.SupIssued, t.SupSettled, t.SupOnTime, t.SupAnswered, t.SupAdopted
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	summons := strings.Replace(src.from, " WHERE ", " JOIN case_fact_summons s ON s.case_id = f.case_id WHERE ", 1) +
-		` AND s.issued_at >= :from AND s.issued_at < :to`
-	err = query("summons", `SELECT `+src.grp+`, s.level, COUNT(*),
-		COALESCE(SUM(s.reported_at IS NOT NULL OR (s.due IS NOT NULL AND s.due < :now)), 0),
-		COALESCE(SUM(s.reported_at IS NOT NULL AND s.on_time), 0)`+summons+` GROUP BY 1, 2`,
-		func(rows *sql.Rows) error {
-			var key, level string
-			var called, settled, onTime int
-			if err := rows.Scan(&key, &level, &called, &settled, &onTime); err != nil {
-				return err
-			}
-			st := group(key).Summon(petitions.SummonLevel(level))
-			st.Called, st.Settled, st.OnTime = called, settled, onTime
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = query("summons minutes", `SELECT `+src.grp+`, s.level, s.minutes, COUNT(*)`+summons+`
-		AND s.reported_at IS NOT NULL GROUP BY 1, 2, 3`,
-		func(rows *sql.Rows) error {
-			var key, level string
-			var minutes float64
-			var n int
-			if err := rows.Scan(&key, &level, &minutes, &n); err != nil {
-				return err
-			}
-			group(key).Summon(petitions.SummonLevel(level)).Minutes[minutes] = n
-			return nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	if q.GroupBy == petitions.GroupUnit {
-		out = q.RegroupUnits(out)
-	}
-	return out, tx.Commit()
-}
-
-// factsFrom is how one grouping reads the facts: the group key expression,
-// the FROM … WHERE of the edge sums (the cases active or with a date in the
-// edges of the period), the FROM … WHERE clause (the registered cases of
-// the query's units), and where the ratings come from; and the scope of
-// its sums (none: read every case), their group key expression, what they
-// are grouped by and their condition on the units.
-type factsFrom struct {
-	grp, from, sums            string
-	ratings, satisfied         string
-	scope                      string
-	sumsGrp, sumsBy, sumsWhere string
-}
-
-func factsSource(q petitions.FactsQuery) (factsFrom, error) {
-	where := ` WHERE f.registered`
-	src := factsFrom{grp: `''`, ratings: "f.ratings", satisfied: "f.satisfied", sumsGrp: `''`, sumsBy: `1`}
-	if q.Units != nil {
-		where += ` AND (f.lead_unit IN (SELECT value FROM json_each(:units))
-			OR f.station_unit IN (SELECT value FROM json_each(:units))
-			OR f.village_unit IN (SELECT value FROM json_each(:units)))`
-		src.sumsWhere = ` AND (s.lead_unit IN (SELECT value FROM json_each(:units))
-			OR s.station_unit IN (SELECT value FROM json_each(:units))
-			OR s.village_unit IN (SELECT value FROM json_each(:units)))`
-	}
-	src.from = ` FROM case_facts f` + where
-	// The edge sums read the cases active, with an undecided acceptance
-	// deadline in the period, or with a date in its edges, found one index
-	// at a time (SQLite does not combine them for an OR).
-	rel := `SELECT case_id FROM case_facts WHERE active
-		UNION SELECT case_id FROM case_facts WHERE ` + inPeriod("accept_due_day") + ` AND NOT accept_decided`
-	for _, col := range periodDates {
-		rel += ` UNION SELECT case_id FROM case_facts WHERE ` + col + ` >= :from AND ` + col + ` < :first` +
-			` UNION SELECT case_id FROM case_facts WHERE ` + col + ` >= :end AND ` + col + ` < :to`
-	}
-	src.sums = ` FROM (` + rel + `) r CROSS JOIN case_facts f ON f.case_id = r.case_id` + where
-	switch q.GroupBy {
-	case petitions.GroupNone:
-		src.scope = petitions.SumsUnits
-		if q.Units == nil {
-			src.scope = petitions.SumsAll
-		}
-	case petitions.GroupUnit:
-		// Summed per combination of units, then added to each group
-		// holding one of them (RegroupUnits): a case counts once per group.
-		src.grp = `f.lead_unit || char(31) || f.station_unit || char(31) || f.village_unit`
-		src.sumsBy = `s.lead_unit, s.station_unit, s.village_unit`
-		src.scope, src.sumsGrp = petitions.SumsUnits, `s.lead_unit || char(31) || s.station_unit || char(31) || s.village_unit`
-	case petitions.GroupOwner:
-		src.grp = `f.owner`
-		src.from += ` AND f.owner <> ''`
-		src.sums += ` AND f.owner <> ''`
-		if q.Units == nil {
-			src.scope, src.sumsGrp = petitions.SumsOwner, `s.grp`
-		}
-	case petitions.GroupMediator:
-		src.grp = `m.mediator`
-		src.from = ` FROM case_fact_mediators m JOIN case_facts f ON f.case_id = m.case_id` + where
-		src.sums = ` FROM (` + rel + `) r CROSS JOIN case_facts f ON f.case_id = r.case_id
-			CROSS JOIN case_fact_mediators m ON m.case_id = f.case_id` + where
-		src.ratings, src.satisfied = "m.ratings", "m.satisfied"
-		if q.Units == nil {
-			src.scope, src.sumsGrp = petitions.SumsMediator, `s.grp`
-		}
-	default:
-		return factsFrom{}, petitions.Errorf(petitions.EINVALID, "Unknown grouping %q.", q.GroupBy)
-	}
-	return src, nil
-}
-
-// caseSums are the sums of the case counts, in the order of caseFields:
-// what stats.AddFacts counts, in SQL, of the dates in the edges of the
-// period (inEdges) and of what depends on now.
-var caseSums = []struct{ cond, val string }{
-	{inEdges("f.received_at"), "1"},
-	{inEdges("f.received_at"), "1 + f.repeat_links"},
-	{inEdges("f.received_at"), "MAX(f.headcount, 1)"},
-	{inEdges("f.received_at") + " AND f.headcount >= " + strconv.Itoa(petitions.GroupHeadcount), "1"},
-	{inEdges("f.received_at") + " AND f.repeat_links > 0", "1"},
-	{"(f.accept_decided AND " + inEdges("f.accept_due_day") + " OR NOT f.accept_decided AND " +
-		inPeriod("f.accept_due_day") + " AND f.accept_passed <= :now)", "1"},
-	{inEdges("f.accept_due_day") + " AND f.accept_decided AND f.accept_on_time", "1"},
-	{inEdges("f.replied_at"), "1"},
-	{inEdges("f.replied_at") + " AND f.replied_on_time", "1"},
-	{inEdges("f.accepted_at"), "1"},
-	{inEdges("f.accepted_at") + " AND f.resolved", "1"},
-	{"f.active", "1"},
-	{"f.active AND f.running_passed <= :now", "1"},
-	{"f.active AND f.running_passed > :now AND f.running_day <= :soon", "1"},
-	{inEdges("f.accepted_at") + " AND f.kind = 'mediation'", "1"},
-	{inEdges("f.accepted_at") + " AND f.kind = 'mediation' AND f.effective_at IS NOT NULL", "1"},
-	{inEdges("f.effective_at"), "1"},
-	{inEdges("f.effective_at") + " AND f.applied", "1"},
-	{inEdges("f.perf_ended_at"), "1"},
-	{inEdges("f.perf_ended_at") + " AND f.performed", "1"},
-	{inEdges("f.closed_at"), "1"},
-	{inEdges("f.closed_at") + " AND {ratings} > 0", "1"},
-	{inEdges("f.closed_at") + " AND {ratings} > 0", "{ratings}"},
-	{inEdges("f.closed_at") + " AND {ratings} > 0", "{satisfied}"},
-}
-
-// caseFields are the fields of t caseSums fill, in order.
-func caseFields(t *petitions.FactsTotals) []any {
-	return []any{&t.Received, &t.Visits, &t.Persons, &t.Groups, &t.Repeats, &t.AccDue, &t.AccOnTime,
-		&t.Replied, &t.RepliedOnTime, &t.Accepted, &t.Resolved, &t.Active, &t.Overdue, &t.DueSoon,
-		&t.MedAccepted, &t.MedEffective, &t.Effective, &t.Applied, &t.PerfEnded, &t.Performed,
-		&t.Closed, &t.Rated, &t.Ratings, &t.Satisfied}
-}
-
-// periodDates are the dates that put a case in a period's sums.
-var periodDates = []string{"received_at", "accept_due_day", "replied_at", "accepted_at", "effective_at", "perf_ended_at", "closed_at"}
-
-func inPeriod(col string) string { return col + " >= :from AND " + col + " < :to" }
-
-// inEdges is col in the period but not in the months the sums cover,
-// [:first, :end): the whole period when they cover none.
-func inEdges(col string) string {
-	return "(" + col + " >= :from AND " + col + " < :first OR " + col + " >= :end AND " + col + " < :to)"
 }

@@ -29,7 +29,7 @@ func BenchmarkStatisticsFacts(b *testing.B) {
 	for lo := 1; lo <= n; lo += 5000 {
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
 			for i := lo; i < lo+5000 && i <= n; i++ {
-				if err := writeFacts(ctx, tx, storetest.BenchFacts(i)); err != nil {
+				if err := db.writeFacts(ctx, tx, storetest.BenchFacts(i)); err != nil {
 					return err
 				}
 			}

@@ -16,22 +16,30 @@ const factsSumsColumns = `f.case_id, f.registered, f.kind, f.lead_unit, f.statio
 	f.replied_on_time, f.accepted_at, f.resolved, f.effective_at, f.applied, f.perf_ended_at, f.performed,
 	f.closed_at, f.handling_days, f.ratings, f.satisfied`
 
-// scanFacts reads the facts of factsSumsColumns, the units as stored.
-func scanFacts(scan func(dest ...any) error) (*petitions.CaseFacts, error) {
+// factsRunningColumns follow factsSumsColumns when the running deadline
+// is read too (scanFacts with running).
+const factsRunningColumns = `, f.active, f.running_day, f.running_passed`
+
+// scanFacts reads the facts of factsSumsColumns, and of
+// factsRunningColumns if running, the units as stored.
+func scanFacts(scan func(dest ...any) error, running bool) (*petitions.CaseFacts, error) {
 	f := &petitions.CaseFacts{}
 	var kind string
-	var at [7]*int64
+	var at [9]*int64
 	var days *int
-	err := scan(&f.CaseID, &f.Registered, &kind, &f.LeadUnit, &f.StationUnit, &f.VillageUnit, &f.Owner,
+	dst := []any{&f.CaseID, &f.Registered, &kind, &f.LeadUnit, &f.StationUnit, &f.VillageUnit, &f.Owner,
 		&at[0], &f.RepeatLinks, &f.Headcount, &at[1], &f.AcceptDecided, &f.AcceptOnTime, &at[2],
 		&f.RepliedOnTime, &at[3], &f.Resolved, &at[4], &f.Applied, &at[5], &f.Performed,
-		&at[6], &days, &f.Ratings, &f.Satisfied)
-	if err != nil {
+		&at[6], &days, &f.Ratings, &f.Satisfied}
+	if running {
+		dst = append(dst, &f.Active, &at[7], &at[8])
+	}
+	if err := scan(dst...); err != nil {
 		return nil, err
 	}
 	f.Kind = petitions.Kind(kind)
 	for i, t := range []*time.Time{&f.ReceivedAt, &f.AcceptDueDay, &f.RepliedAt, &f.AcceptedAt, &f.EffectiveAt,
-		&f.PerfEndedAt, &f.ClosedAt} {
+		&f.PerfEndedAt, &f.ClosedAt, &f.RunningDay, &f.RunningPassed} {
 		if at[i] != nil {
 			*t = time.UnixMicro(*at[i])
 		}
@@ -45,7 +53,7 @@ func scanFacts(scan func(dest ...any) error) (*petitions.CaseFacts, error) {
 // storedFacts returns what the sums count of the stored facts of case id,
 // with its mediators, or nil if it has none.
 func storedFacts(ctx context.Context, tx *sql.Tx, id string) (*petitions.CaseFacts, error) {
-	f, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsSumsColumns+` FROM case_facts f WHERE f.case_id = ?`, id).Scan)
+	f, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f WHERE f.case_id = ?`, id).Scan, true)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -70,7 +78,7 @@ func storedFacts(ctx context.Context, tx *sql.Tx, id string) (*petitions.CaseFac
 	return f, nil
 }
 
-// upsertSums adds the counts of one row of sums (?7…) to its row (?1…?6),
+// upsertSums adds the counts of one row of sums (?4…) to its row (?1…?3),
 // making it if need be.
 var upsertSums = func() string {
 	cols := petitions.SumsColumns
@@ -80,17 +88,17 @@ var upsertSums = func() string {
 		params[i] = "?"
 		set[i] = c + " = " + c + " + excluded." + c
 	}
-	return `INSERT INTO case_fact_sums (scope, bucket, grp, lead_unit, station_unit, village_unit, ` +
-		strings.Join(cols, ", ") + `) VALUES (?, ?, ?, ?, ?, ?, ` + strings.Join(params, ", ") + `)
-		ON CONFLICT (scope, bucket, grp, lead_unit, station_unit, village_unit) DO UPDATE SET ` + strings.Join(set, ", ")
+	return `INSERT INTO case_fact_sums (scope, bucket, grp, ` + strings.Join(cols, ", ") + `)
+		VALUES (?, ?, ?, ` + strings.Join(params, ", ") + `)
+		ON CONFLICT (scope, grp, bucket) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
 // addSums adds s to the sums tables, a statement per changed row. SQLite
 // has one writer at a time: the order of the rows does not matter here.
 func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
-	rows, days := s.Changed()
+	rows, days, running := s.Changed()
 	for _, k := range rows {
-		args := []any{k.Scope, k.Bucket, k.Group, k.Lead, k.Station, k.Village}
+		args := []any{k.Scope, k.Bucket, k.Group}
 		for _, n := range s.Rows[k] {
 			args = append(args, n)
 		}
@@ -99,10 +107,17 @@ func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
 		}
 	}
 	for _, k := range days {
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_fact_handling_sums
-			(scope, bucket, lead_unit, station_unit, village_unit, days, n) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (scope, bucket, lead_unit, station_unit, village_unit, days) DO UPDATE SET n = n + excluded.n`,
-			k.Scope, k.Bucket, k.Lead, k.Station, k.Village, k.Days, s.Handling[k])
+		_, err := tx.ExecContext(ctx, `INSERT INTO case_fact_handling_sums (scope, bucket, grp, days, n) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (scope, grp, bucket, days) DO UPDATE SET n = n + excluded.n`,
+			k.Scope, k.Bucket, k.Group, k.Days, s.Handling[k])
+		if err != nil {
+			return err
+		}
+	}
+	for _, k := range running {
+		_, err := tx.ExecContext(ctx, `INSERT INTO case_fact_running_sums (scope, grp, day, passed, n) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (scope, grp, day, passed) DO UPDATE SET n = n + excluded.n`,
+			k.Scope, k.Group, k.Day, k.Passed, s.Running[k])
 		if err != nil {
 			return err
 		}
@@ -110,54 +125,92 @@ func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
 	return nil
 }
 
+// within returns the units a case with these units counts in for the sums
+// by unit (petitions.Within), from the store's copy of the units' parents,
+// read with tx when it lacks one of them.
+func (db *DB) within(ctx context.Context, tx *sql.Tx, units ...string) ([]string, error) {
+	return db.parents.Within(func() (map[string]string, error) { return unitParents(ctx, tx) }, units...)
+}
+
+// unitParents reads the parent of every unit ("" for a root).
+func unitParents(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(parent_id, '') FROM units`)
+	if err != nil {
+		return nil, internal(err, "units' parents")
+	}
+	defer rows.Close()
+	parents := map[string]string{}
+	for rows.Next() {
+		var id, parent string
+		if err := rows.Scan(&id, &parent); err != nil {
+			return nil, internal(err, "units' parents")
+		}
+		parents[id] = parent
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "units' parents")
+	}
+	return parents, nil
+}
+
+// unitSumsMigration rolls the sums up by unit; Migrate rebuilds them after it.
+const unitSumsMigration = "0012_unit_sums.sql"
+
 // RebuildFactSums recomputes the sums of the facts (case_fact_sums,
-// case_fact_handling_sums) from the facts of every case, in one
-// transaction: after facts were loaded without SaveFacts, or to repair
-// them.
+// case_fact_handling_sums, case_fact_running_sums) from the facts of every
+// case, in one transaction: after facts were loaded without SaveFacts, or
+// to repair them.
 func (db *DB) RebuildFactSums(ctx context.Context) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		mediators := map[string][]petitions.MediatorFacts{}
-		rows, err := tx.QueryContext(ctx, `SELECT case_id, mediator, ratings, satisfied FROM case_fact_mediators`)
-		if err != nil {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return rebuildFactSums(ctx, tx) })
+}
+
+func rebuildFactSums(ctx context.Context, tx *sql.Tx) error {
+	parents, err := unitParents(ctx, tx)
+	if err != nil {
+		return err
+	}
+	mediators := map[string][]petitions.MediatorFacts{}
+	rows, err := tx.QueryContext(ctx, `SELECT case_id, mediator, ratings, satisfied FROM case_fact_mediators`)
+	if err != nil {
+		return internal(err, "fact sums: mediators")
+	}
+	for rows.Next() {
+		var id string
+		var m petitions.MediatorFacts
+		if err := rows.Scan(&id, &m.ID, &m.Ratings, &m.Satisfied); err != nil {
+			rows.Close()
 			return internal(err, "fact sums: mediators")
 		}
-		for rows.Next() {
-			var id string
-			var m petitions.MediatorFacts
-			if err := rows.Scan(&id, &m.ID, &m.Ratings, &m.Satisfied); err != nil {
-				rows.Close()
-				return internal(err, "fact sums: mediators")
-			}
-			mediators[id] = append(mediators[id], m)
-		}
-		if err := rows.Close(); err != nil {
-			return internal(err, "fact sums: mediators")
-		}
-		sums := petitions.NewFactSums()
-		rows, err = tx.QueryContext(ctx, `SELECT `+factsSumsColumns+` FROM case_facts f`)
+		mediators[id] = append(mediators[id], m)
+	}
+	if err := rows.Close(); err != nil {
+		return internal(err, "fact sums: mediators")
+	}
+	sums := petitions.NewFactSums()
+	rows, err = tx.QueryContext(ctx, `SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f`)
+	if err != nil {
+		return internal(err, "fact sums: facts")
+	}
+	for rows.Next() {
+		f, err := scanFacts(rows.Scan, true)
 		if err != nil {
+			rows.Close()
 			return internal(err, "fact sums: facts")
 		}
-		for rows.Next() {
-			f, err := scanFacts(rows.Scan)
-			if err != nil {
-				rows.Close()
-				return internal(err, "fact sums: facts")
-			}
-			f.Mediators = mediators[f.CaseID]
-			sums.Add(f, 1)
+		f.Mediators = mediators[f.CaseID]
+		f.Within = petitions.Within(parents, f.LeadUnit, f.StationUnit, f.VillageUnit)
+		sums.Add(f, 1)
+	}
+	if err := rows.Close(); err != nil {
+		return internal(err, "fact sums: facts")
+	}
+	for _, t := range []string{"case_fact_sums", "case_fact_handling_sums", "case_fact_running_sums"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return internal(err, "fact sums: clear %s", t)
 		}
-		if err := rows.Close(); err != nil {
-			return internal(err, "fact sums: facts")
-		}
-		for _, t := range []string{"case_fact_sums", "case_fact_handling_sums"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
-				return internal(err, "fact sums: clear %s", t)
-			}
-		}
-		if err := addSums(ctx, tx, sums); err != nil {
-			return internal(err, "fact sums: write")
-		}
-		return nil
-	})
+	}
+	if err := addSums(ctx, tx, sums); err != nil {
+		return internal(err, "fact sums: write")
+	}
+	return nil
 }

@@ -59,7 +59,7 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 			return nil, err
 		}
 		if f != nil {
-			if err := writeFacts(ctx, tx, f); err != nil {
+			if err := db.writeFacts(ctx, tx, f); err != nil {
 				return nil, err
 			}
 		}

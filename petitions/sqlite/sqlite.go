@@ -42,6 +42,8 @@ type DB struct {
 	now   func() time.Time
 	batch int // events per query of ScanEvents
 	app   *groupcommit.Queue[*appendItem]
+	// parents is the units' parents, for the sums by unit.
+	parents petitions.UnitParents
 }
 
 var _ petitions.Store = (*DB)(nil)
@@ -155,6 +157,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			}
 			if m.name == worklistMigration {
 				if err := backfillWorklists(ctx, tx); err != nil {
+					return err
+				}
+			}
+			if m.name == unitSumsMigration {
+				if err := rebuildFactSums(ctx, tx); err != nil {
 					return err
 				}
 			}

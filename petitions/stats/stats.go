@@ -212,7 +212,7 @@ func FactsQuery(q Query, tree *petitions.UnitTree, groupBy string) petitions.Fac
 	fq := q.facts()
 	fq.GroupBy = groupBy
 	if q.Unit != "" {
-		fq.Units = tree.Subtree(q.Unit)
+		fq.Units, fq.Unit = tree.Subtree(q.Unit), q.Unit
 		if fq.Units == nil {
 			fq.Units = []string{q.Unit}
 		}

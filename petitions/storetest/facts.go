@@ -121,15 +121,23 @@ func randomFacts(r *rand.Rand, id string) *petitions.CaseFacts {
 	return f
 }
 
+// factsScopes are the units the facts tests query: none, the county's and
+// the township's subtrees (their roots first) given as units only and with
+// their root, which lets a store read its sums by unit.
+func factsScopes(county, town []string) []petitions.FactsQuery {
+	return []petitions.FactsQuery{{}, {Units: county}, {Units: county, Unit: county[0]}, {Units: town},
+		{Units: town, Unit: town[0]}}
+}
+
 // factsQueries are the queries of the facts tests: two periods, the
 // county and one township, each grouping.
 func factsQueries(county, town []string, groups map[string][]string) []petitions.FactsQuery {
 	var qs []petitions.FactsQuery
 	for _, from := range []time.Time{t0.AddDate(0, 0, -30), t0.AddDate(0, -6, 0)} {
-		for _, units := range [][]string{nil, county, town} {
+		for _, sc := range factsScopes(county, town) {
 			for _, g := range []string{petitions.GroupNone, petitions.GroupUnit, petitions.GroupOwner, petitions.GroupMediator} {
 				q := petitions.FactsQuery{From: from, To: t0.AddDate(0, 0, 20), Now: t0,
-					SoonDay: petitions.ChinaDate(t0).AddDate(0, 0, 3), Units: units, GroupBy: g}
+					SoonDay: petitions.ChinaDate(t0).AddDate(0, 0, 3), Units: sc.Units, Unit: sc.Unit, GroupBy: g}
 				if g == petitions.GroupUnit {
 					q.Groups = groups
 				}
@@ -274,10 +282,10 @@ func monthQueries(county, town []string, groups map[string][]string) []petitions
 	}
 	var qs []petitions.FactsQuery
 	for _, p := range periods {
-		for _, units := range [][]string{nil, county, town} {
+		for _, sc := range factsScopes(county, town) {
 			for _, g := range []string{petitions.GroupNone, petitions.GroupUnit, petitions.GroupOwner, petitions.GroupMediator} {
 				q := petitions.FactsQuery{From: p[0], To: p[1], Now: t0,
-					SoonDay: petitions.ChinaDate(t0).AddDate(0, 0, 3), Units: units, GroupBy: g}
+					SoonDay: petitions.ChinaDate(t0).AddDate(0, 0, 3), Units: sc.Units, Unit: sc.Unit, GroupBy: g}
 				if g == petitions.GroupUnit {
 					q.Groups = groups
 				}
