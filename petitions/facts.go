@@ -536,6 +536,26 @@ func Within(parents map[string]string, units ...string) []string {
 	return out
 }
 
+// Merge adds the counts of o to s.
+func (s *FactSums) Merge(o *FactSums) {
+	for k, v := range o.Rows {
+		r := s.Rows[k]
+		if r == nil {
+			r = &Sums{}
+			s.Rows[k] = r
+		}
+		for i, n := range v {
+			r[i] += n
+		}
+	}
+	for k, n := range o.Handling {
+		s.Handling[k] += n
+	}
+	for k, n := range o.Running {
+		s.Running[k] += n
+	}
+}
+
 // Changed returns the keys of the rows, of the handling days and of the
 // running deadlines s changes (their counts not all zero), each sorted: the
 // order in which a store updates them, the same in every transaction so

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type options struct {
 	budget           time.Duration // per measurement and concurrency
 	createFor        time.Duration
 	only             string
+	cpuProfile       string
 }
 
 func main() {
@@ -62,6 +64,7 @@ func main() {
 	flag.DurationVar(&o.budget, "budget", 30*time.Second, "longest time per measurement and concurrency")
 	flag.DurationVar(&o.createFor, "create-for", 30*time.Second, "how long registering cases is sustained")
 	flag.StringVar(&o.only, "only", "", "measure only these, comma-separated: lists, cases, create, verify, export")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write this process's CPU profile of the measurements to this file")
 	flag.Parse()
 	for _, s := range strings.Split(conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -153,6 +156,17 @@ func run(ctx context.Context, o options) error {
 	b, err := newBench(ctx, store, o)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	more, err := b.run(ctx)
 	rows = append(rows, more...)

@@ -17,15 +17,19 @@ import (
 // appendItem queued to one goroutine per DB, which runs the items waiting
 // together as one batch in one transaction:
 //
-//  1. each item's own writes under a SAVEPOINT: an item that fails is rolled
-//     back to it and gets its own error, the others go on;
-//  2. appendLock, taken once and last (no row is locked after it, so it
+//  1. each item's own writes, all of them first without savepoints; if one
+//     fails, the transaction is rolled back and the batch runs again with
+//     each item under a SAVEPOINT: an item that fails is rolled back to it
+//     and gets its own error, the others go on;
+//  2. the statistics sums of the items' new facts, added up and written
+//     once, rows in a fixed order;
+//  3. appendLock, taken once and last (no row is locked after it, so it
 //     cannot take part in a deadlock); the last event of the ledger and of
 //     each case read inside the transaction, never remembered from an
 //     earlier batch (other servers append too);
-//  3. each item's event sealed on the one before, in item order, and all
+//  4. each item's event sealed on the one before, in item order, and all
 //     inserted in one round trip;
-//  4. one commit, whose outcome every item of the batch learns.
+//  5. one commit, whose outcome every item of the batch learns.
 //
 // The history is then exactly what the items appended one at a time would
 // have made, and a reader sees all of a batch or none of it. One flush
@@ -45,12 +49,20 @@ type appendItem struct {
 	// newCase says that the event is the first of a case that write
 	// created, so that it has no previous case event to look up.
 	newCase bool
+	// sums, if write sets it, is what its facts add to the statistics
+	// sums: the batch writes those of its items together. Reset before
+	// each run.
+	sums *petitions.FactSums
 
 	sealed *petitions.Event // on success, the event as stored
 }
 
 // errRedo marks a batch to run again without the items that failed in it.
 var errRedo = errors.New("postgres: run the batch again")
+
+// errSavepoints marks a batch run without savepoints in which an item
+// failed: it runs again with them, so that the item fails alone.
+var errSavepoints = errors.New("postgres: run the batch again with savepoints")
 
 // errClosed is what an append gets once the DB is closed.
 var errClosed = petitions.Errorf(petitions.EINTERNAL, "The ledger database is closed.")
@@ -87,16 +99,18 @@ func (db *DB) runBatch(ctx context.Context, items []*item) {
 		}
 		live = append(live, it)
 	}
-	retries := 0
+	retries, savepoints := 0, false
 	for len(live) > 0 {
 		var err error
-		live, err = db.batch1(ctx, live)
+		live, err = db.batch1(ctx, live, savepoints)
 		switch {
 		case err == nil:
 			for _, it := range live {
 				it.Finish(nil)
 			}
 			return
+		case errors.Is(err, errSavepoints):
+			savepoints = true
 		case errors.Is(err, errRedo):
 		case errors.Is(err, errRetry) && retries < maxRetries:
 			retries++
@@ -109,22 +123,24 @@ func (db *DB) runBatch(ctx context.Context, items []*item) {
 	}
 }
 
-// batch1 runs items in one transaction. It finishes the items that fail
-// on their own and returns the others: committed if err is nil, to run
-// again if err wraps errRedo or errRetry, failed with err otherwise.
-func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
+// batch1 runs items in one transaction, each under a savepoint if
+// savepoints. It finishes the items that fail on their own and returns the
+// others: committed if err is nil, to run again if err wraps errRedo,
+// errRetry or errSavepoints, failed with err otherwise.
+func (db *DB) batch1(ctx context.Context, items []*item, savepoints bool) ([]*item, error) {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return items, internal(err, "begin")
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	// 1. Each item's writes, under a savepoint (but for a batch of one,
-	// whose failure is the transaction's).
+	// 1. Each item's writes, under a savepoint if asked (never for a batch
+	// of one, whose failure is the transaction's).
 	live := items[:0:0]
 	var events []*petitions.Event
-	savepoints := len(items) > 1
+	savepoints = savepoints && len(items) > 1
 	for i, it := range items {
+		it.Job.sums = nil
 		if savepoints {
 			sp := `SAVEPOINT item`
 			if i > 0 {
@@ -140,6 +156,9 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 		}
 		if retryable(err) {
 			return append(live, items[i:]...), fmt.Errorf("%w: %w", errRetry, err)
+		}
+		if err != nil && !savepoints && len(items) > 1 {
+			return items, fmt.Errorf("%w: %w", errSavepoints, err)
 		}
 		if err != nil {
 			it.Finish(err)
@@ -157,7 +176,23 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 		return nil, nil
 	}
 
-	// 2. The lock, then the last events as the transaction sees them.
+	// 2. The sums of the live items' facts, together.
+	sums := petitions.NewFactSums()
+	for _, it := range live {
+		if it.Job.sums != nil {
+			sums.Merge(it.Job.sums)
+		}
+	}
+	if b := (&pgx.Batch{}); queueSums(b, sums) > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			if retryable(err) {
+				return live, fmt.Errorf("%w: %w", errRetry, err)
+			}
+			return live, internal(err, "facts: sums")
+		}
+	}
+
+	// 3. The lock, then the last events as the transaction sees them.
 	if _, err := tx.Exec(ctx, appendLock); err != nil {
 		return live, internal(err, "event: lock the history")
 	}
@@ -170,7 +205,7 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 		return live, err
 	}
 
-	// 3. Seal in item order and insert.
+	// 4. Seal in item order and insert.
 	sealed := make([]*petitions.Event, len(live))
 	b := &pgx.Batch{}
 	for i, ev := range events {
@@ -197,7 +232,7 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 		}
 	}
 
-	// 4. One commit for all.
+	// 5. One commit for all.
 	if err := tx.Commit(ctx); err != nil {
 		return live, internal(err, "commit")
 	}

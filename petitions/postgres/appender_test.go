@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/postgres"
 )
 
 // These tests run the appender's batches directly (CreateInOneBatch), so
@@ -34,7 +35,23 @@ func TestBatchItemFailsAlone(t *testing.T) {
 	ps[1].CaseNo = "CN-a"
 	evs[2].Actor = ""
 	evs[3].Actor = "te\x00ster"
+	received := func() int {
+		q := petitions.FactsQuery{From: postgres.BatchFactsDay.AddDate(0, -1, 0), To: postgres.BatchFactsDay.AddDate(0, 1, 0),
+			Now: postgres.BatchFactsDay, SoonDay: postgres.BatchFactsDay}
+		sums, err := db.AggregateFacts(ctx, q)
+		if err != nil {
+			t.Fatalf("AggregateFacts: %v", err)
+		}
+		if sums[""] == nil {
+			return 0
+		}
+		return sums[""].Received
+	}
+	before := received()
 	errs := db.CreateInOneBatch(ctx, ps, evs, "")
+	if n := received() - before; n != 2 {
+		t.Errorf("the batch added %d cases to the statistics, want 2: the failed items' sums are not kept", n)
+	}
 	for i, want := range []string{"", petitions.ECONFLICT, petitions.EINVALID, petitions.EINVALID, ""} {
 		if got := petitions.ErrorCode(errs[i]); got != want {
 			t.Errorf("item %s: error %v (code %q), want code %q", ps[i].ID, errs[i], got, want)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -9,14 +10,21 @@ import (
 	"hearingroom/petitions/groupcommit"
 )
 
+// BatchFactsDay is when CreateInOneBatch's cases were received, in their
+// statistics facts.
+var BatchFactsDay = time.Date(2026, 3, 10, 9, 0, 0, 0, petitions.ChinaTime)
+
 // CreateInOneBatch runs as one batch of the appender the creation of each
-// case of ps with its event evs[i] and then, if stmt is not "", an item
+// case of ps with its event evs[i] (and facts: received on BatchFactsDay)
+// and then, if stmt is not "", an item
 // that executes stmt and appends no event. It returns each item's error;
 // where a case was created, evs[i] is sealed.
 func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, evs []*petitions.Event, stmt string) []error {
 	var items []*appendItem
 	for i, p := range ps {
-		it, err := db.createItem(p, evs[i], nil)
+		f := &petitions.CaseFacts{CaseID: p.ID, Version: 1, Registered: true, Kind: p.Kind, LeadUnit: p.LeadUnit,
+			ReceivedAt: BatchFactsDay}
+		it, err := db.createItem(p, evs[i], f)
 		if err != nil {
 			panic(err)
 		}

@@ -68,8 +68,10 @@ var upsertSums = func() string {
 }()
 
 // queueSums queues in b the upserts that add s to the sums, rows in
-// s.Changed's order (a fixed one: writers never deadlock on them).
-func queueSums(b *pgx.Batch, s *petitions.FactSums) {
+// s.Changed's order (a fixed one: writers never deadlock on them), and
+// returns how many it queued.
+func queueSums(b *pgx.Batch, s *petitions.FactSums) int {
+	n := b.Len()
 	rows, days, running := s.Changed()
 	for _, k := range rows {
 		args := []any{k.Scope, k.Bucket, k.Group}
@@ -88,6 +90,7 @@ func queueSums(b *pgx.Batch, s *petitions.FactSums) {
 			ON CONFLICT (scope, grp, day, passed) DO UPDATE SET n = case_fact_running_sums.n + EXCLUDED.n`,
 			k.Scope, k.Group, k.Day, k.Passed, s.Running[k])
 	}
+	return b.Len() - n
 }
 
 // within returns the units a case with these units counts in for the sums

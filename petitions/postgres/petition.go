@@ -45,14 +45,16 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 	if err != nil {
 		return nil, internal(err, "case %s: encode", p.ID)
 	}
-	return &appendItem{newCase: true, write: func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
-		// The case and its worklist rows in one round trip.
+	it := &appendItem{newCase: true}
+	it.write = func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
+		// The case, its worklist rows and its facts in one round trip; the
+		// facts' sums are the batch's to write (it.sums).
 		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO petitions
-			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7)`,
-			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc))
-		queueListing(b, c)
+		queueNewCase(b, c, doc)
+		var units [2]string
+		if f != nil {
+			queueFactsRows(b, f, &units)
+		}
 		err := tx.SendBatch(ctx, b).Close()
 		if uniqueViolation(err) != "" {
 			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
@@ -64,14 +66,15 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 			return nil, internal(err, "case %s: insert", c.ID)
 		}
 		if f != nil {
-			if err := db.writeFacts(ctx, tx, f); err != nil {
+			if it.sums, err = db.newFactsSums(ctx, tx, f, units); err != nil {
 				return nil, err
 			}
 		}
 		e := *ev
 		e.CaseID = c.ID
 		return &e, nil
-	}}, nil
+	}
+	return it, nil
 }
 
 // UpdatePetition stores a changed case and its event if the stored version

@@ -57,6 +57,34 @@ func queueListing(b *pgx.Batch, p *petitions.Petition) {
 		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
 }
 
+// queueNewCase queues in b the insert of the new case c with its worklist
+// columns and side tables: what the insert and queueListing write, without
+// updating the row just made (one version of it, not two).
+func queueNewCase(b *pgx.Batch, c *petitions.Petition, doc []byte) {
+	l := petitions.ListingOf(c)
+	var due any
+	if !l.DueAt.IsZero() {
+		due = l.DueAt
+	}
+	b.Queue(`INSERT INTO petitions (id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at,
+			version, doc, due_at, due_key, active, supervised, risk, risk_rank, category, received_at, repeat, owner, filed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc),
+		due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category, l.ReceivedAt.UnixMicro(),
+		l.Repeat, l.Owner, l.FiledBy)
+	b.Queue(`WITH ins_u AS (
+			INSERT INTO petition_units (petition_id, unit)
+			SELECT $1, u FROM (
+				SELECT unnest($2::text[]) AS u
+				UNION SELECT unit FROM stations WHERE id = $3 AND $3 <> ''
+				UNION (SELECT id FROM units WHERE $4 <> '' AND (id = $4 OR code = $4 OR name = $4)
+					ORDER BY id <> $4, code <> $4, id LIMIT 1)
+			) AS named WHERE u <> ''
+		)
+		INSERT INTO petition_persons (petition_id, person) SELECT $1, unnest($5::text[])`,
+		c.ID, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
+}
+
 func nonNil(ss []string) []string {
 	if ss == nil {
 		return []string{}
