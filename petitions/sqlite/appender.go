@@ -15,8 +15,9 @@ import (
 // appendItem queued to one goroutine per DB, which runs the items waiting
 // together as one batch in one transaction on the write connection: each
 // item's writes under a SAVEPOINT (an item that fails is rolled back to it
-// and gets its own error, the others go on); then the last event of the
-// ledger and of each case read inside the transaction, each item's event
+// and gets its own error, the others go on); then the statistics sums of
+// the items' new facts, added up and written once; then the last event of
+// the ledger and of each case read inside the transaction, each item's event
 // sealed on the one before in item order and inserted; then one commit,
 // whose outcome every item learns. The history is exactly what the items
 // appended one at a time would have made, a reader sees all of a batch or
@@ -35,6 +36,10 @@ type appendItem struct {
 	// newCase says that the event is the first of a case that write
 	// created, so that it has no previous case event to look up.
 	newCase bool
+	// sums, if write sets it, is what its facts add to the statistics
+	// sums: the batch writes those of its items together. Reset before
+	// each run.
+	sums *petitions.FactSums
 
 	sealed *petitions.Event // on success, the event as stored
 }
@@ -108,6 +113,7 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 	var events []*petitions.Event
 	savepoints := len(items) > 1
 	for i, it := range items {
+		it.Job.sums = nil
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT item`); err != nil {
 				return append(live, items[i:]...), internal(err, "savepoint")
@@ -135,6 +141,17 @@ func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
 	}
 	if len(live) == 0 {
 		return nil, nil
+	}
+
+	// The sums of the live items' facts, together.
+	sums := petitions.NewFactSums()
+	for _, it := range live {
+		if it.Job.sums != nil {
+			sums.Merge(it.Job.sums)
+		}
+	}
+	if err := addSums(ctx, tx, sums); err != nil {
+		return live, internal(err, "facts: sums")
 	}
 
 	// The last events as the transaction sees them; the events sealed in

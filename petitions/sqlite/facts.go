@@ -30,30 +30,52 @@ func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
 // writeFacts replaces the facts of case f.CaseID by f, and the case's
 // counts in the sums by f's, inside the caller's transaction.
 func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
-	station, village, err := factsOrigin(ctx, tx, f)
-	if err != nil {
-		return err
-	}
-	sums := petitions.NewFactSums()
 	old, err := storedFacts(ctx, tx, f.CaseID)
 	if err != nil {
 		return err
 	}
+	sums, err := db.replaceFacts(ctx, tx, old, f)
+	if err != nil {
+		return err
+	}
+	if err := addSums(ctx, tx, sums); err != nil {
+		return internal(err, "case %s: sums", f.CaseID)
+	}
+	return nil
+}
+
+// writeNewFacts writes the facts f of a case created in tx, which has none
+// yet, and returns what they add to the sums, for the caller to write.
+func (db *DB) writeNewFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) (*petitions.FactSums, error) {
+	return db.replaceFacts(ctx, tx, nil, f)
+}
+
+// replaceFacts replaces the facts old (nil for none) of case f.CaseID by f
+// and returns the change to the sums.
+func (db *DB) replaceFacts(ctx context.Context, tx *sql.Tx, old, f *petitions.CaseFacts) (*petitions.FactSums, error) {
+	station, village, err := factsOrigin(ctx, tx, f)
+	if err != nil {
+		return nil, err
+	}
+	sums := petitions.NewFactSums()
 	if old != nil {
 		if old.Within, err = db.within(ctx, tx, old.LeadUnit, old.StationUnit, old.VillageUnit); err != nil {
-			return err
+			return nil, err
 		}
 		sums.Add(old, -1)
 	}
 	nf := *f
 	nf.StationUnit, nf.VillageUnit = station, village
 	if nf.Within, err = db.within(ctx, tx, nf.LeadUnit, station, village); err != nil {
-		return err
+		return nil, err
 	}
 	sums.Add(&nf, 1)
 	for _, t := range []string{"case_fact_mediators", "case_fact_supervisions", "case_fact_summons", "case_facts"} {
+		if old == nil { // the facts' rows are written together: none without case_facts
+			break
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE case_id = ?`, f.CaseID); err != nil {
-			return internal(err, "case %s: %s", f.CaseID, t)
+			return nil, internal(err, "case %s: %s", f.CaseID, t)
 		}
 	}
 	var days any
@@ -71,12 +93,12 @@ func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts
 		micro(f.EffectiveAt), f.Applied, micro(f.PerfEndedAt), f.Performed, f.Active, micro(f.RunningPassed),
 		micro(f.RunningDay), micro(f.ClosedAt), days, f.Ratings, f.Satisfied)
 	if err != nil {
-		return internal(err, "case %s: facts", f.CaseID)
+		return nil, internal(err, "case %s: facts", f.CaseID)
 	}
 	for _, m := range f.Mediators {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_fact_mediators (case_id, mediator, ratings, satisfied)
 			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, f.CaseID, m.ID, m.Ratings, m.Satisfied); err != nil {
-			return internal(err, "case %s: mediator facts", f.CaseID)
+			return nil, internal(err, "case %s: mediator facts", f.CaseID)
 		}
 	}
 	for i, s := range f.Supervisions {
@@ -84,7 +106,7 @@ func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts
 			on_time, adopted, registered, lead_unit, station_unit, village_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.CaseID, i, s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(), micro(s.AnsweredAt), s.OnTime, s.Adopted,
 			f.Registered, f.LeadUnit, station, village); err != nil {
-			return internal(err, "case %s: supervision facts", f.CaseID)
+			return nil, internal(err, "case %s: supervision facts", f.CaseID)
 		}
 	}
 	for i, s := range f.Summons {
@@ -93,13 +115,10 @@ func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.CaseID, i, string(s.Level), s.Unit, s.IssuedAt.UnixMicro(), micro(s.Due), micro(s.ReportedAt), s.OnTime,
 			s.Minutes, f.Registered, f.LeadUnit, station, village); err != nil {
-			return internal(err, "case %s: summons facts", f.CaseID)
+			return nil, internal(err, "case %s: summons facts", f.CaseID)
 		}
 	}
-	if err := addSums(ctx, tx, sums); err != nil {
-		return internal(err, "case %s: sums", f.CaseID)
-	}
-	return nil
+	return sums, nil
 }
 
 // factsOrigin resolves the station and village of f to units, as

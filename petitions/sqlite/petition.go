@@ -43,7 +43,8 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 	if err != nil {
 		return nil, internal(err, "case %s: encode", p.ID)
 	}
-	return &appendItem{newCase: true, write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
+	it := &appendItem{newCase: true}
+	it.write = func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
 		now := db.now().UnixMicro()
 		_, err := tx.ExecContext(ctx, `INSERT INTO petitions
 			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
@@ -58,15 +59,16 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 		if err := writeListing(ctx, tx, c); err != nil {
 			return nil, err
 		}
-		if f != nil {
-			if err := db.writeFacts(ctx, tx, f); err != nil {
+		if f != nil { // the facts' sums are the batch's to write (it.sums)
+			if it.sums, err = db.writeNewFacts(ctx, tx, f); err != nil {
 				return nil, err
 			}
 		}
 		e := *ev
 		e.CaseID = c.ID
 		return &e, nil
-	}}, nil
+	}
+	return it, nil
 }
 
 // UpdatePetition stores a changed case and its event if the stored version
