@@ -17,6 +17,10 @@ type BulkCase struct {
 	Petition *Petition
 	Events   []*Event
 	Sessions []*Session
+	// Facts are the case's statistics facts as of its last event, nil for
+	// none; the store writes them, resolving their units, and rebuilds the
+	// sums once the load is done.
+	Facts *CaseFacts
 }
 
 // BulkStats counts what a bulk load wrote.
@@ -28,8 +32,8 @@ type BulkStats struct {
 
 // BulkLoader is a store that can write many new cases at once, far faster
 // than CreatePetition and UpdatePetition, for imports and benchmarks. It
-// fills the worklist columns and side tables as CreatePetition does, and
-// refuses to go on if anyone else appends to the history meanwhile. What
+// fills the worklist columns and side tables as CreatePetition does, writes
+// the cases' statistics facts and their sums, and refuses to go on if anyone else appends to the history meanwhile. What
 // it wrote before an error stays written, in whole batches of cases.
 type BulkLoader interface {
 	BulkLoad(ctx context.Context, cases iter.Seq2[*BulkCase, error]) (BulkStats, error)

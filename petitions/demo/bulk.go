@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/stats"
 )
 
 // BulkStore is a store that also loads cases in bulk.
@@ -33,7 +34,7 @@ func BulkLoad(ctx context.Context, store BulkStore, cfg Config, bc BulkConfig) (
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e := &bulkEmitter{Store: store, ctx: ctx, out: make(chan *petitions.BulkCase, 256), bc: bc,
-		to: cfg.withDefaults().To, r: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x7265616473))}
+		to: cfg.withDefaults().To, r: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x7265616473)), lcs: lifecycles()}
 	type result struct {
 		sum Summary
 		err error
@@ -75,6 +76,7 @@ type bulkEmitter struct {
 	bc    BulkConfig
 	to    time.Time
 	r     *rand.Rand
+	lcs   map[petitions.Kind]*petitions.Lifecycle
 	cur   *petitions.BulkCase
 	reads int
 }
@@ -117,13 +119,27 @@ func (e *bulkEmitter) SaveSession(ctx context.Context, s *petitions.Session) err
 	return nil
 }
 
-// send adds the reads to the current case and passes it on.
+// send adds the statistics facts and the reads to the current case and
+// passes it on.
 func (e *bulkEmitter) send() error {
 	c := e.cur
 	if c == nil {
 		return nil
 	}
 	e.cur = nil
+	// The facts as the case's last change left them (reads change none),
+	// of its events as the store keeps them (to the microsecond).
+	evs := make([]*petitions.Event, len(c.Events))
+	for i, ev := range c.Events {
+		x := *ev
+		x.At = x.At.Truncate(time.Microsecond)
+		evs[i] = &x
+	}
+	f, err := stats.FactsOf(c.Petition, evs, e.lcs)
+	if err != nil {
+		return err
+	}
+	c.Facts = f
 	n := int(e.bc.Reads)
 	if e.r.Float64() < e.bc.Reads-float64(n) {
 		n++

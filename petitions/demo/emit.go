@@ -110,21 +110,22 @@ func Load(ctx context.Context, store petitions.Store, cfg Config) (Summary, erro
 	if err != nil {
 		return sum, err
 	}
+	_, err = stats.Backfill(ctx, store, lifecycles())
+	return sum, err
+}
+
+// lifecycles are the lifecycles the demo's cases follow.
+func lifecycles() map[petitions.Kind]*petitions.Lifecycle {
 	cal := petitions.DefaultCalendar()
-	_, err = stats.Backfill(ctx, store, map[petitions.Kind]*petitions.Lifecycle{
+	return map[petitions.Kind]*petitions.Lifecycle{
 		petitions.KindPetition:  petitions.PetitionLifecycle(cal, nil),
 		petitions.KindMediation: petitions.MediationLifecycle(cal, nil),
-	})
-	return sum, err
+	}
 }
 
 // generate runs Generate through a counter.
 func generate(ctx context.Context, cfg Config, emit Emitter) (Summary, error) {
-	cal := petitions.DefaultCalendar()
-	c := &counter{next: emit, to: cfg.withDefaults().To, lcs: map[petitions.Kind]*petitions.Lifecycle{
-		petitions.KindPetition:  petitions.PetitionLifecycle(cal, nil),
-		petitions.KindMediation: petitions.MediationLifecycle(cal, nil),
-	}, sum: Summary{States: map[petitions.Kind]map[petitions.State]int{
+	c := &counter{next: emit, to: cfg.withDefaults().To, lcs: lifecycles(), sum: Summary{States: map[petitions.Kind]map[petitions.State]int{
 		petitions.KindPetition: {}, petitions.KindMediation: {},
 	}}}
 	err := GenerateContext(ctx, cfg, c)

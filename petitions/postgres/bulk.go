@@ -83,6 +83,9 @@ func (db *DB) BulkLoad(ctx context.Context, cases iter.Seq2[*petitions.BulkCase,
 	if err == nil {
 		err = context.Cause(wctx)
 	}
+	if err == nil && stats.Cases > 0 { // the facts' sums, once
+		err = db.RebuildFactSums(ctx)
+	}
 	return stats, err
 }
 
@@ -148,21 +151,59 @@ type origins struct {
 }
 
 func (o *origins) units(l petitions.Listing) []string {
-	units := append([]string{}, l.Units...)
-	if u, ok := o.stations[l.Station]; ok && l.Station != "" {
-		units = append(units, u)
+	return append(append([]string{}, l.Units...), o.station(l.Station), o.village(l.Village))
+}
+
+// station returns the unit of station id, "" if none.
+func (o *origins) station(id string) string {
+	if id == "" {
+		return ""
 	}
-	if v := l.Village; v != "" {
-		switch {
-		case o.byID[v]:
-			units = append(units, v)
-		case o.byCode[v] != "":
-			units = append(units, o.byCode[v])
-		case o.byName[v] != "":
-			units = append(units, o.byName[v])
+	return o.stations[id]
+}
+
+// village returns the unit v names, "" if none.
+func (o *origins) village(v string) string {
+	switch {
+	case v == "":
+		return ""
+	case o.byID[v]:
+		return v
+	case o.byCode[v] != "":
+		return o.byCode[v]
+	}
+	return o.byName[v]
+}
+
+// addFacts encodes the facts f of a case into the batch, its units
+// resolved as queueFactsRows resolves them.
+func (b *bulkRows) addFacts(f *petitions.CaseFacts, o *origins) {
+	station, village := o.station(f.Station), o.village(f.Village)
+	var days any
+	if f.HasHandling {
+		days = int32(f.HandlingDays)
+	}
+	b.facts = append(b.facts, []any{f.CaseID, f.Version, f.Registered, string(f.Kind), f.LeadUnit, station,
+		village, f.Owner, micro(f.ReceivedAt), int32(f.RepeatLinks), int32(f.Headcount), micro(f.AcceptDueDay),
+		f.AcceptDecided, f.AcceptOnTime, micro(f.AcceptPassed), micro(f.RepliedAt), f.RepliedOnTime,
+		micro(f.AcceptedAt), f.Resolved, micro(f.EffectiveAt), f.Applied, micro(f.PerfEndedAt), f.Performed,
+		f.Active, micro(f.RunningPassed), micro(f.RunningDay), micro(f.ClosedAt), days, int32(f.Ratings),
+		int32(f.Satisfied)})
+	seen := map[string]bool{}
+	for _, m := range f.Mediators {
+		if !seen[m.ID] { // as ON CONFLICT DO NOTHING keeps the first
+			seen[m.ID] = true
+			b.mediators = append(b.mediators, []any{f.CaseID, m.ID, int32(m.Ratings), int32(m.Satisfied)})
 		}
 	}
-	return units
+	for i, s := range f.Supervisions {
+		b.supervisions = append(b.supervisions, []any{f.CaseID, int32(i), s.IssuedAt.UnixMicro(), s.Passed.UnixMicro(),
+			micro(s.AnsweredAt), s.OnTime, s.Adopted, f.Registered, f.LeadUnit, station, village})
+	}
+	for i, s := range f.Summons {
+		b.summons = append(b.summons, []any{f.CaseID, int32(i), string(s.Level), s.Unit, s.IssuedAt.UnixMicro(),
+			micro(s.Due), micro(s.ReportedAt), s.OnTime, s.Minutes, f.Registered, f.LeadUnit, station, village})
+	}
 }
 
 // bulkRows is one batch of a bulk load, encoded for COPY. after is the
@@ -171,6 +212,7 @@ type bulkRows struct {
 	after                                     *petitions.Event
 	stats                                     petitions.BulkStats
 	cases, units, persons, events, sessionRow [][]any
+	facts, mediators, supervisions, summons   [][]any
 }
 
 func newBulkRows(after *petitions.Event) *bulkRows {
@@ -232,6 +274,12 @@ func (b *bulkRows) add(c *petitions.BulkCase, tip *petitions.Event, o *origins) 
 		b.sessionRow = append(b.sessionRow, []any{s.ID, string(s.Kind), s.Room, s.Station, s.CaseID, string(s.Status),
 			s.Start, end, now, string(sdoc)})
 	}
+	if c.Facts != nil {
+		if c.Facts.CaseID != p.ID {
+			return nil, petitions.Errorf(petitions.EINVALID, "The facts are of case %s, not %s.", c.Facts.CaseID, p.ID)
+		}
+		b.addFacts(c.Facts, o)
+	}
 	b.stats.Cases++
 	b.stats.Events += len(c.Events)
 	b.stats.Sessions += len(c.Sessions)
@@ -253,6 +301,17 @@ var bulkCopies = []struct {
 		"prev_hash", "case_prev_hash", "hash", "case_hash"}, func(b *bulkRows) [][]any { return b.events }},
 	{"sessions", []string{"id", "kind", "room", "station", "case_id", "status", "start_at", "end_at",
 		"updated_at", "doc"}, func(b *bulkRows) [][]any { return b.sessionRow }},
+	{"case_facts", []string{"case_id", "version", "registered", "kind", "lead_unit", "station_unit",
+		"village_unit", "owner", "received_at", "repeat_links", "headcount", "accept_due_day",
+		"accept_decided", "accept_on_time", "accept_passed", "replied_at", "replied_on_time", "accepted_at",
+		"resolved", "effective_at", "applied", "perf_ended_at", "performed", "active", "running_passed",
+		"running_day", "closed_at", "handling_days", "ratings", "satisfied"}, func(b *bulkRows) [][]any { return b.facts }},
+	{"case_fact_mediators", []string{"case_id", "mediator", "ratings", "satisfied"},
+		func(b *bulkRows) [][]any { return b.mediators }},
+	{"case_fact_supervisions", []string{"case_id", "n", "issued_at", "passed", "answered_at", "on_time",
+		"adopted", "registered", "lead_unit", "station_unit", "village_unit"}, func(b *bulkRows) [][]any { return b.supervisions }},
+	{"case_fact_summons", []string{"case_id", "n", "level", "unit", "issued_at", "due", "reported_at",
+		"on_time", "minutes", "registered", "lead_unit", "station_unit", "village_unit"}, func(b *bulkRows) [][]any { return b.summons }},
 }
 
 // writeBulk copies one batch in a transaction that holds the append lock

@@ -19,7 +19,8 @@ var _ petitions.BulkLoader = (*DB)(nil)
 // transaction of prepared statements; see petitions.BulkLoader. The
 // events are sealed in Go after the ledger's tip, which each transaction
 // checks first; the worklist columns and side tables are written by
-// writeListing, as CreatePetition writes them.
+// writeListing, as CreatePetition writes them, and the facts as a new
+// case's, their sums added up per batch.
 func (db *DB) BulkLoad(ctx context.Context, cases iter.Seq2[*petitions.BulkCase, error]) (petitions.BulkStats, error) {
 	var stats petitions.BulkStats
 	var batch []*petitions.BulkCase
@@ -72,6 +73,7 @@ func (db *DB) writeBulk(ctx context.Context, batch []*petitions.BulkCase, stats 
 		}
 		defer insSession.Close()
 		now := db.now().UnixMicro()
+		sums := petitions.NewFactSums()
 		for _, c := range batch {
 			if tip, err = petitions.SealCase(tip, c); err != nil {
 				return err
@@ -120,9 +122,22 @@ func (db *DB) writeBulk(ctx context.Context, batch []*petitions.BulkCase, stats 
 					return internal(err, "session %s: insert", s.ID)
 				}
 			}
+			if f := c.Facts; f != nil {
+				if f.CaseID != p.ID {
+					return petitions.Errorf(petitions.EINVALID, "The facts are of case %s, not %s.", f.CaseID, p.ID)
+				}
+				add, err := db.writeNewFacts(ctx, tx, f)
+				if err != nil {
+					return err
+				}
+				sums.Merge(add)
+			}
 			n.Cases++
 			n.Events += len(c.Events)
 			n.Sessions += len(c.Sessions)
+		}
+		if err := addSums(ctx, tx, sums); err != nil {
+			return internal(err, "bulk load: sums")
 		}
 		return nil
 	})

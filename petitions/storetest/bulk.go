@@ -3,10 +3,13 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"hearingroom/petitions"
 	"hearingroom/petitions/demo"
+	"hearingroom/petitions/stats"
 )
 
 // TestBulkLoad checks a store's BulkLoad against the one-by-one path: the
@@ -110,6 +113,29 @@ func TestBulkLoad(t *testing.T, open func(t *testing.T) demo.BulkStore) {
 			if a[j] != b[j] {
 				t.Fatalf("scope %+v, sort %s: case %d is %s one by one, %s in bulk", s, f.Sort, j, a[j], b[j])
 			}
+		}
+	}
+
+	// The statistics: the facts loaded in bulk sum as Load's (written one
+	// case at a time by stats.Backfill), for the county and a township,
+	// each grouping, whole months and their edges.
+	tree := storeTree(t, one)
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	for _, unit := range []string{"", demo.TownshipID(0)} {
+		for _, g := range []string{petitions.GroupNone, petitions.GroupUnit, petitions.GroupOwner, petitions.GroupMediator} {
+			q := stats.FactsQuery(stats.Query{From: now.AddDate(-1, 0, -9), To: now, Now: now, Unit: unit}, tree, g)
+			a, err := one.AggregateFacts(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := bulk.AggregateFacts(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if unit == "" && g == petitions.GroupNone && (a[""] == nil || a[""].Received == 0) {
+				t.Fatalf("no cases received in the statistics' year: %+v", a)
+			}
+			sameTotals(t, fmt.Sprintf("unit %q by %q, in bulk", unit, g), b, a)
 		}
 	}
 
