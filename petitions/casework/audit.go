@@ -88,8 +88,14 @@ func mayReadUnlinked(a petitions.Actor, ss *petitions.Session, tree *petitions.U
 // LinkSession attaches session sessionID, held without a case, to case
 // caseID: whoever may act on the case and read the session may.
 func (s *Service) LinkSession(ctx context.Context, a petitions.Actor, sessionID, caseID string) (*petitions.Session, error) {
-	if _, err := s.Session(ctx, a, sessionID); err != nil {
+	sess, err := s.Session(ctx, a, sessionID)
+	if err != nil {
 		return nil, err
+	}
+	if sess.Kind == petitions.SessionMonitoring {
+		// A station watched while nobody is heard is no part of a case; the
+		// hearing that follows in its room is a session of its own.
+		return nil, invalid("session", "a monitoring session is not linked to a case")
 	}
 	if _, _, _, err := s.load(ctx, a, caseID, petitions.ActTransition); err != nil {
 		return nil, err

@@ -231,3 +231,37 @@ func TestExportSessionUnavailable(t *testing.T) {
 		t.Errorf("%d export events, want none", n)
 	}
 }
+
+// TestLinkMonitoringRefused checks that a station's monitoring session
+// (watched all day, nobody heard) is never made part of a case: the
+// hearing that follows in the room is a session of its own.
+func TestLinkMonitoringRefused(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	start := f.clock().Add(-time.Hour)
+	ss := &petitions.Session{ID: "ses-monitoring", Kind: petitions.SessionMonitoring, Room: "reception.watched",
+		Station: demo.StationID(demo.VillageID(0, 0)), Start: start, Status: petitions.SessionLive}
+	if err := f.store.SaveSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	official := f.actor(t, f.ps.TownshipOfficials(0)[0].ID)
+	v, err := f.svc.Register(ctx, official, claim())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := f.store.Events(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.LinkSession(ctx, official, ss.ID, v.ID); code(err) != petitions.EINVALID {
+		t.Fatalf("linking a monitoring session: %v, want EINVALID", err)
+	}
+	after, err := f.store.Events(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.Session(ctx, ss.ID)
+	if err != nil || got.CaseID != "" || len(after) != len(before) {
+		t.Errorf("after a refused link: session case %q (%v), %d events (was %d)", got.CaseID, err, len(after), len(before))
+	}
+}

@@ -635,7 +635,8 @@
     if (!hr.sessionId) {
       try {
         const r = await api('GET', '/sessions/today');
-        const s = (r.sessions || []).find((x) => x.room === hr.room && x.status === 'live');
+        // Not the kiosk's monitoring session: it ends when the hearing starts in the room.
+        const s = (r.sessions || []).find((x) => x.room === hr.room && x.status === 'live' && x.kind !== 'monitoring');
         if (s) hr.sessionId = s.id;
       } catch { return; }
     }

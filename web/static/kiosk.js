@@ -592,6 +592,8 @@
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return report('bad-json', 'unreadable frame from server'); }
       if (msg.type === 'ping') return send({ type: 'pong' });
+      // At once: the close (4011) that follows a move to or from the caucus must find the new token.
+      if (msg.type === 'moved') { if (msg.token) token = msg.token; return; }
       queue = queue.then(() => sock === ws && handle(msg)).catch((e) => report('client', String(e && e.message || e)));
     };
     sock.onclose = (ev) => { if (sock === ws) closed(ev.code); };
@@ -613,6 +615,8 @@
   function closed(code) {
     teardown();
     hr.state = 'closed';
+    // Moved by the official (背对背): join the room the move named at once, with its token.
+    if (code === 4011 && !finalClose && hr.mode === 'session') { retries = 0; return connect(token, quality); }
     if (finalClose || code === 1000 || code === 4001 || code === 4003 || code === 4010) {
       onCamera();
       if (hr.mode === 'session') return endSession('closed');
