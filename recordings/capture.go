@@ -1,6 +1,7 @@
 package recordings
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -461,7 +462,25 @@ func (c *capture) write(f frame) {
 		ts = last + time.Millisecond
 	}
 	f.t.lastTS = ts
-	if err := c.w.WriteFrame(f.t.number, ts, f.key, f.data); err != nil {
+	err := c.w.WriteFrame(f.t.number, ts, f.key, f.data)
+	switch {
+	case errors.Is(err, webm.ErrOutOfOrder):
+		// The track's time went back against the others' by more than the
+		// file can interleave: its first sender report came after the file
+		// opened on arrival times that a busy machine delayed. A new
+		// segment starts at this frame, on the corrected clock (a video
+		// frame that is not a keyframe waits for the keyframe cut asks for).
+		c.log.Warn("recordings: a track's clock moved back; a new segment starts", "file", c.path, "err", err)
+		c.cut("clock")
+		if f.t.codec.video && !f.key {
+			return
+		}
+		f.t.ready = true
+		if len(c.pending) == 0 {
+			c.pendingSince = time.Now()
+		}
+		c.pending = append(c.pending, f)
+	case err != nil:
 		c.log.Error("recordings: write failed; the segment is cut", "file", c.path, "err", err)
 		c.cut("error")
 	}

@@ -1,12 +1,14 @@
 package recordings_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -65,6 +67,9 @@ func run(t testing.TB, name string, args ...string) []byte {
 type rtpPacket struct {
 	at   time.Duration
 	data []byte
+	// For feedPart: which track, and how much later than at it arrives.
+	video   bool
+	arrival time.Duration
 }
 
 func vp8Packets(t testing.TB, files []string, ssrc uint32) []rtpPacket {
@@ -92,7 +97,7 @@ func vp8Packets(t testing.TB, files []string, ssrc uint32) []rtpPacket {
 			at := time.Duration(n) * time.Second / 30
 			for _, pk := range p.Packetize(frame, 3000) {
 				b, _ := pk.Marshal()
-				out = append(out, rtpPacket{at, b})
+				out = append(out, rtpPacket{at: at, data: b})
 			}
 			n++
 		}
@@ -129,7 +134,7 @@ func opusPackets(t testing.TB, file string, ssrc uint32) []rtpPacket {
 		at := time.Duration(n) * 20 * time.Millisecond
 		for _, pk := range p.Packetize(page, 960) {
 			b, _ := pk.Marshal()
-			out = append(out, rtpPacket{at, b})
+			out = append(out, rtpPacket{at: at, data: b})
 		}
 		n++
 	}
@@ -491,5 +496,115 @@ func TestCaptureRejoinContinues(t *testing.T) {
 	}
 	if !m.Recording(room) {
 		t.Errorf("the room stopped recording while the official stayed")
+	}
+}
+
+// feedPart writes the packets of both tracks with media time in
+// [from, to) as feed does (no lag, no skew), but with the first audio
+// packet arriving late, and sender reports only from srFrom on, the
+// video's saying its frames were taken videoEarly before they came.
+func feedPart(video, audio media.TrackSink, vp, ap []rtpPacket, base time.Time, from, to, late, srFrom, videoEarly time.Duration) {
+	var pks []rtpPacket
+	for i, pk := range ap {
+		pk.video = false
+		if i == 0 {
+			pk.arrival = late
+		}
+		pks = append(pks, pk)
+	}
+	for _, pk := range vp {
+		pk.video = true
+		pks = append(pks, pk)
+	}
+	slices.SortStableFunc(pks, func(a, b rtpPacket) int { return cmp.Compare(a.at, b.at) })
+	nextSR := max(srFrom, from.Truncate(time.Second))
+	for _, pk := range pks {
+		if pk.at < from || pk.at >= to {
+			continue
+		}
+		for nextSR <= pk.at {
+			sender := base.Add(nextSR)
+			video.SenderReport(ssrcOf(vp[0].data), ntp(sender.Add(-videoEarly)), rtpOf(vp[0].data)+uint32(nextSR.Seconds()*90000), sender)
+			audio.SenderReport(ssrcOf(ap[0].data), ntp(sender), rtpOf(ap[0].data)+uint32(nextSR.Seconds()*48000), sender)
+			nextSR += time.Second
+		}
+		if pk.video {
+			video.WriteRTP(pk.data, base.Add(pk.at))
+		} else {
+			audio.WriteRTP(pk.data, base.Add(pk.at+pk.arrival))
+		}
+	}
+}
+
+// waitOpen waits until the spool holds a file: a segment opened.
+func waitOpen(t testing.TB, spool string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(spool, "*", "*.webm"))
+		if len(files) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no segment opened within 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCaptureLateFirstPacket: the first audio packet arrives 1.5 s late (a
+// busy machine) and the file opens on arrival times, before any sender
+// report: the audio is timed by the packets that came on time, so it stays
+// with the video, and the reports that come later change nothing.
+func TestCaptureLateFirstPacket(t *testing.T) {
+	needFFmpeg(t)
+	ivfs, ogg := sampleMedia(t, 6, "320x240")
+	vp, ap := vp8Packets(t, ivfs, 1111), opusPackets(t, ogg, 2222)
+	spool := t.TempDir()
+	m, segs := newManager(t, spool)
+	video, audio, _ := startTracks(m, villager)
+	base := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	feedPart(video, audio, vp, ap, base, 0, 2*time.Second, 1500*time.Millisecond, 3*time.Second, 0)
+	waitOpen(t, spool)
+	feedPart(video, audio, vp, ap, base, 2*time.Second, time.Hour, 0, 3*time.Second, 0)
+	video.Close()
+	audio.Close()
+	d := wait(t, segs)
+	if d.seg.Reason != "left" || len(d.seg.Tracks) != 2 {
+		t.Fatalf("segment %+v; want one, of both tracks, to the end", d.seg)
+	}
+	p := probe(t, d.path)
+	starts := map[string]float64{}
+	for _, s := range p.Streams {
+		starts[s.CodecName] = seconds(t, s.StartTime)
+	}
+	if diff := starts["vp8"] - starts["opus"]; len(p.Streams) != 2 || diff > 0.06 || diff < -0.06 {
+		t.Errorf("streams %+v: want audio and video aligned", p.Streams)
+	}
+}
+
+// TestCaptureClockCorrection: the file opens on arrival times, then the
+// sender reports say the video was taken 1.5 s before it came — more than
+// a file can interleave. A new segment starts there ("clock"), on the
+// corrected clock, and both tracks go on in it.
+func TestCaptureClockCorrection(t *testing.T) {
+	needFFmpeg(t)
+	ivfs, ogg := sampleMedia(t, 6, "320x240")
+	vp, ap := vp8Packets(t, ivfs, 1111), opusPackets(t, ogg, 2222)
+	spool := t.TempDir()
+	m, segs := newManager(t, spool)
+	video, audio, _ := startTracks(m, villager)
+	base := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	feedPart(video, audio, vp, ap, base, 0, 2*time.Second, 0, 3*time.Second, 1500*time.Millisecond)
+	waitOpen(t, spool)
+	feedPart(video, audio, vp, ap, base, 2*time.Second, time.Hour, 0, 3*time.Second, 1500*time.Millisecond)
+	video.Close()
+	audio.Close()
+	a, b := wait(t, segs), wait(t, segs)
+	if a.seg.Reason != "clock" || b.seg.Index != a.seg.Index+1 || len(b.seg.Tracks) != 2 {
+		t.Fatalf("segments %+v then %+v; want a cut for the clock, then both tracks", a.seg, b.seg)
+	}
+	if end := b.seg.Start.Add(b.seg.Duration).Sub(base); end < 5*time.Second {
+		t.Errorf("the second segment ends %v into the media, want about 6 s", end)
 	}
 }

@@ -35,8 +35,11 @@ func (c *senderClock) observe(sender, arrival time.Time) {
 // rtpClock turns one track's RTP timestamps into server wall-clock times.
 // Timestamps are unwrapped into a 64-bit count, so a 32-bit wrap is just a
 // larger number. Until the track's first sender report the mapping is
-// anchored at the arrival of the first packet; after it, at the report's
-// NTP time translated by the participant's senderClock.
+// anchored at the packet that arrived with the least delay (the first
+// packet, moved earlier by any later one that came sooner for its time: a
+// first packet a busy machine held up would put the track ahead of the
+// others); after it, at the report's NTP time translated by the
+// participant's senderClock.
 type rtpClock struct {
 	rate float64 // ticks per second
 
@@ -77,6 +80,10 @@ func (c *rtpClock) packet(ts uint32, at time.Time) {
 	e := c.unwrap(ts)
 	if c.anchorWall.IsZero() {
 		c.anchorExt, c.anchorWall = e, at
+		return
+	}
+	if w := at.Add(-c.since(c.anchorExt, e)); w.Before(c.anchorWall) {
+		c.anchorWall = w // it came sooner for its time than the anchor did
 	}
 }
 

@@ -43,3 +43,22 @@ func TestSenderClockAligns(t *testing.T) {
 		t.Errorf("ntpTime %v", got)
 	}
 }
+
+// TestRTPClockLateFirstPacket: a first packet held up 1.5 s (a busy
+// machine) does not put the track 1.5 s late: the next packets, on time,
+// move the anchor back; a late packet afterwards moves nothing.
+func TestRTPClockLateFirstPacket(t *testing.T) {
+	c := newRTPClock(48000)
+	base := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	var sc senderClock
+	c.packet(1000, base.Add(1500*time.Millisecond))
+	c.packet(1000+960, base.Add(20*time.Millisecond))
+	c.packet(1000+1920, base.Add(45*time.Millisecond)) // 5 ms of jitter
+	c.packet(1000+2880, base.Add(900*time.Millisecond))
+	if got := c.wall(c.unwrap(1000), &sc); !got.Equal(base) {
+		t.Errorf("the first packet at %v, want %v", got, base)
+	}
+	if got, want := c.wall(c.unwrap(1000+48000), &sc), base.Add(time.Second); !got.Equal(want) {
+		t.Errorf("a second in at %v, want %v", got, want)
+	}
+}

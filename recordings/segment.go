@@ -31,8 +31,9 @@ type Segment struct {
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration"`
 	// Reason says why the segment ended: "left", "tracks", "resolution",
-	// "layer", "length", "stopped", "shutdown" or "interrupted" (a crash cut
-	// it short and Repair finalised it).
+	// "layer", "length", "clock" (a track's time went back against the
+	// others'), "error", "stopped", "shutdown" or "interrupted" (a crash
+	// cut it short and Repair finalised it).
 	Reason string `json:"reason,omitempty"`
 }
 
