@@ -19,6 +19,7 @@ func (api *API) deskRoutes(r chi.Router) {
 	r.Get("/cases/search", api.findCases)
 	r.Post("/cases/{id}/minutes", api.minutes)
 	r.Post("/cases/{id}/risk", api.grade)
+	r.Post("/cases/{id}/agreement", api.draftAgreement)
 	r.Post("/cases/{id}/summons/{n}/seats", api.summonedSeat)
 }
 

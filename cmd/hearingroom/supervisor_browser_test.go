@@ -37,13 +37,15 @@ func TestBrowserSupervisorDesk(t *testing.T) {
 			t.Fatalf("demo: %v", err)
 		}
 	})
-	var leader, auditor string
+	var leader, auditor, dispatcher string
 	for _, l := range demo.Logins(demo.NewPeople(seed)) {
 		switch l.Role {
 		case petitions.RoleLeader:
 			leader = l.Login
 		case petitions.RoleAuditor:
 			auditor = l.Login
+		case petitions.RoleDispatcher:
+			dispatcher = l.Login
 		}
 	}
 	stations, err := m.Cases().Stations(context.Background())
@@ -189,6 +191,12 @@ func TestBrowserSupervisorDesk(t *testing.T) {
 	supOK(t, wall)
 	screenshot(t, wall, "supervisor-wall-empty-1366x768.png")
 
+	// A session at no station: a mediation room of a case, opened from a
+	// mediator's tablet. The wall shows it too, after the stations, as a
+	// tile of its own named by its kind and case number, with decoded
+	// video, unannounced.
+	watchElsewhere(t, m, browser, wall, leader, dispatcher)
+
 	// The dashboard: figures, charts, the worklists.
 	supNavigate(t, wall, m.BaseURL()+"/dashboard")
 	waitSup(t, wall, "ready")
@@ -301,6 +309,84 @@ func TestBrowserSupervisorDesk(t *testing.T) {
 	}
 	supOK(t, en)
 	screenshot(t, en, "supervisor-case-auditor-en-1366x768.png")
+}
+
+// watchElsewhere opens a mediation room at no station and waits until the
+// wall (the county leader's) shows the room as a tile with decoded video;
+// the dispatcher links its session to a case the leader may read, and the
+// tile is named by the case number; then the room empties and the tile
+// goes.
+func watchElsewhere(t *testing.T, m *Main, browser context.Context, wall *page, leader, dispatcher string) {
+	t.Helper()
+	var cases struct {
+		Cases []struct {
+			ID     string `json:"id"`
+			CaseNo string `json:"case_no"`
+		} `json:"cases"`
+	}
+	supClient(t, m, leader).get(t, "/api/v1/cases?limit=1", &cases)
+	if len(cases.Cases) == 0 {
+		t.Fatal("the leader reads no case")
+	}
+	c := cases.Cases[0]
+	room := "mediation-" + c.ID
+	roomJS := fmt.Sprintf("%q", room)
+	tablet := openPage(t, browser, "mediator", joinLink(t, m, signaling.Grant{Room: room, Identity: "mediator-tablet", Name: "调解员",
+		Metadata: `{"role":"mediator","kind":"mediation"}`, CanPublish: true, CanSubscribe: true})+"&simulcast=1", 1280, 720)
+	defer tablet.close()
+	waitFor(t, "the mediator joined", mediaDeadline, func() (bool, string) {
+		s, err := eval[string](tablet, `hr.state`)
+		return s == "joined", fmt.Sprint(s, err)
+	})
+	var session string
+	waitFor(t, "the mediation room's session in the ledger", mediaDeadline, func() (bool, string) {
+		ss, err := m.Cases().Store().Sessions(context.Background(), petitions.SessionFilter{Live: true, Limit: petitions.MaxListLimit})
+		for _, s := range ss {
+			if s.Room == room {
+				session = s.ID
+			}
+		}
+		return session != "", fmt.Sprint(len(ss), " live sessions ", err)
+	})
+	waitFor(t, "the mediation room's tile with decoded video on the wall", mediaDeadline, func() (bool, string) {
+		raw, err := eval[[]byte](wall, `hr.stats(`+roomJS+`)`)
+		if err != nil {
+			return false, err.Error()
+		}
+		var s struct{ FramesDecoded, FrameWidth int64 }
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return false, string(raw)
+		}
+		return s.FramesDecoded > 0 && s.FrameWidth > 0, string(raw)
+	})
+	// Not yet linked to a case, the county leader sees it as at no station;
+	// linked, its tile is named by its case.
+	name := `(() => { const x = document.querySelector('.tile[data-room=` + roomJS + `]');
+		return x ? x.dataset.session + ' ' + x.querySelector('.name').textContent : ''; })()`
+	if got := mustEval[string](t, wall, name); got != session+" 云调解 · 不在接访点" {
+		t.Errorf("the unlinked session's tile is named %q", got)
+	}
+	signedIn(t, m, dispatcher).do(t, "POST", "/api/v1/sessions/"+session+"/link", map[string]any{"case_id": c.ID}, http.StatusOK)
+	waitFor(t, "the tile named by its kind and case", mediaDeadline, func() (bool, string) {
+		s, err := eval[string](wall, name)
+		return s == session+" 云调解 · "+c.CaseNo || strings.HasPrefix(s, session+" 云调解 · "+c.CaseNo+" · "), fmt.Sprint(s, err)
+	})
+	if !mustEval[bool](t, wall, `[...document.querySelectorAll('.tile[data-room=`+roomJS+`] video')].every((v) => v.muted)`) {
+		t.Errorf("the mediation room's tile plays sound")
+	}
+	if seen := mustEval[[]string](t, tablet, `Object.keys(hr.seen).concat(Object.keys(hr.participants)).filter((id) => id !== hr.you.identity)`); len(seen) != 0 {
+		t.Errorf("the mediator was told of %v; the leader watches unannounced", seen)
+	}
+	for _, sz := range supSizes[:2] {
+		supResize(t, wall, sz)
+		supOK(t, wall)
+		screenshot(t, wall, fmt.Sprintf("supervisor-wall-session-%dx%d.png", sz[0], sz[1]))
+	}
+	tablet.close()
+	waitFor(t, "the mediation room's tile gone", mediaDeadline, func() (bool, string) {
+		n, err := eval[int](wall, `document.querySelectorAll('.tile').length`)
+		return n == 0, fmt.Sprint(n, err)
+	})
 }
 
 // waitSup waits until a supervisor's page reports state.

@@ -18,6 +18,8 @@ images=(
   officialdesk-hearing-risk-1024x768.png officialdesk-hearing-summon-1024x768.png
   caucus-mediator-640x480.png caucus-party-a-640x480.png
   agreement-a-1024x768.png agreement-b-confirmed-390x844.png
+  officialdesk-agreement-draft-1024x768.png officialdesk-agreement-confirmed-768x1024.png
+  supervisor-wall-session-1366x768.png
   supervisor-wall-1366x768.png supervisor-wall-large-1920x1080.png
   supervisor-dashboard-1366x768.png supervisor-dashboard-supervise-768x1024.png
   supervisor-case-1366x768.png

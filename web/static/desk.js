@@ -82,6 +82,7 @@
         accepted: '已受理', in_progress: '办理中', replied: '已答复', review_requested: '复查中', review_answered: '已复查',
         recheck_requested: '复核中', terminated: '已终结', closed: '已办结', withdrawn: '已撤回', archived: '已归档',
         applied: '已申请', mediator_pending: '待调解员接单', in_mediation: '调解中', agreement_reached: '已达成协议',
+        agreement_effective: '协议已生效',
       },
       risks: { green: '一般', yellow: '较大', red: '重大' },
       steps: { acceptance: '受理', handling: '办理', handling_extended: '延期办理', review: '复查', recheck: '复核', objection: '异议' },
@@ -141,7 +142,7 @@
         accepted: 'accepted', in_progress: 'in progress', replied: 'replied', review_requested: 'review requested',
         review_answered: 'review answered', recheck_requested: 'recheck requested', terminated: 'terminated', closed: 'closed',
         withdrawn: 'withdrawn', archived: 'archived', applied: 'applied', mediator_pending: 'awaiting a mediator',
-        in_mediation: 'in mediation', agreement_reached: 'agreement reached',
+        in_mediation: 'in mediation', agreement_reached: 'agreement reached', agreement_effective: 'agreement in effect',
       },
       risks: { green: 'ordinary', yellow: 'serious', red: 'major' },
       steps: { acceptance: 'Acceptance', handling: 'Handling', handling_extended: 'Extended handling', review: 'Review', recheck: 'Recheck', objection: 'Objection' },
@@ -154,6 +155,8 @@
 
   // Which transitions the assign tab offers; the outcome tab offers the rest.
   const ASSIGN = ['accept', 'transfer', 'start', 'extend'];
+  // The agreement tab (desk-agreement.js) takes a mediation's agreement steps.
+  const AGREEMENT = ['reach_agreement', 'sign', 'countersign', 'make_effective'];
   // The input fields of each transition: [name, type, required].
   const FIELDS = {
     accept: [['unit', 'unit'], ['manner', 'manner']],
@@ -654,7 +657,7 @@
 
   // ---- tabs ----
 
-  const TABS = ['find', 'minutes', 'risk', 'assign', 'summon', 'outcome'];
+  const TABS = ['find', 'minutes', 'risk', 'assign', 'summon', 'outcome', 'agreement'];
   function selectTab(name) {
     for (const n of TABS) {
       const tab = $('tab-' + n);
@@ -720,6 +723,7 @@
     document.querySelector('.panel').dataset.risk = c ? c.risk_level : '';
     renderMinutes();
     renderSummons();
+    agreement.render();
     // The forms are rebuilt only when the case changed, so that a poll
     // never wipes what the official is typing.
     const key = c ? c.id + '@' + c.version + ':' + (hr.transitions || []).map((x) => x.name).join(',') : '';
@@ -817,7 +821,7 @@
     const ts = (hr.case && !hr.department && hr.transitions) || [];
     const mk = (list, none) => (list.length ? list.map(actionForm) : [el('p', { class: 'muted', text: hr.case ? t(none) : t('needCase') })]);
     $('assign-actions').replaceChildren(...mk(ts.filter((x) => ASSIGN.includes(x.name)), 'noAssign'));
-    $('outcome-actions').replaceChildren(...mk(ts.filter((x) => !ASSIGN.includes(x.name) && x.name !== 'register'), 'noActions'));
+    $('outcome-actions').replaceChildren(...mk(ts.filter((x) => !ASSIGN.includes(x.name) && !AGREEMENT.includes(x.name) && x.name !== 'register'), 'noActions'));
   }
 
   function actionForm(tr) {
@@ -951,5 +955,6 @@
     }
   }
 
+  const agreement = window.deskAgreement({ lang, hr, api, APIError, el, showError, failure, loadCase });
   start();
 })();

@@ -1,7 +1,9 @@
 // wall.js: the supervisor's video wall (/wall). It polls GET /live and
 // keeps one hidden, subscribe-only connection (a seat from POST
-// /stations/{id}/seats {hidden: true}) per station room with someone in it:
-// nobody in the room is told. Tiles receive the low simulcast layer with
+// /stations/{id}/seats {hidden: true}) per station room with someone in it,
+// and one per other running session (a mediation room at no station, a
+// caucus, a summoned department's session; POST /sessions/{id}/seats),
+// shown after the stations with its kind and case: nobody in a room is told. Tiles receive the low simulcast layer with
 // the sound off; a tap shows the room large, at the high layer, with sound.
 // Each connection speaks docs/signaling.md like the join page (one
 // WebSocket, one RTCPeerConnection, the polite peer) and rejoins by itself.
@@ -15,6 +17,7 @@
       wallTitle: '视频墙', tiles: '各接访点画面', back: '← 返回视频墙',
       empty: '目前没有正在进行的接访。有接访开始时，画面会自动出现在这里。',
       summary: '{live} 个接访点正在接访，共 {all} 个接访点；{sessions} 场进行中。',
+      elsewhere: '不在接访点',
       idle: '空闲的接访点（{n}）', connecting: '正在连接…', watching: '{n} 人在场',
       waitingVideo: '等待画面…', reconnecting: '连接中断，{s} 秒后自动重连…', weak: '网络较差',
       weakNote: '网络较差，画面可能卡顿或中断。可以改为只听声音，节省流量。',
@@ -28,6 +31,7 @@
       wallTitle: 'Video wall', tiles: 'Stations live', back: '← Back to the wall',
       empty: 'No hearing is running now. When one starts, its picture appears here by itself.',
       summary: '{live} stations live of {all}; {sessions} sessions running.',
+      elsewhere: 'at no station',
       idle: 'Idle stations ({n})', connecting: 'Connecting…', watching: '{n} present',
       waitingVideo: 'Waiting for the picture…', reconnecting: 'Connection lost. Reconnecting in {s} s…', weak: 'Weak network',
       weakNote: 'The network is weak: the picture may stall. You can listen with sound only to save bandwidth.',
@@ -51,7 +55,8 @@
   });
   const wsURL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc`;
 
-  // Watch is one hidden connection to one station's room.
+  // Watch is one hidden connection to one station's room, or to the room
+  // of another running session (station.seat then names its seat).
   class Watch {
     constructor(station) {
       this.station = station;
@@ -73,7 +78,7 @@
       this.firstFrameAt = null;
       this.tile = $('tile-template').content.firstElementChild.cloneNode(true);
       this.tile.dataset.room = this.room;
-      this.tile.dataset.station = station.id;
+      if (station.session) this.tile.dataset.session = station.session; else this.tile.dataset.station = station.id;
       this.tile.querySelector('.name').textContent = station.name;
       this.tile.addEventListener('click', () => (hr.focus === this.room ? null : focus(this.room)));
       this.videos = this.tile.querySelector('.videos');
@@ -86,7 +91,7 @@
 
     async start() {
       try {
-        const seat = await api('POST', `/stations/${encodeURIComponent(this.station.id)}/seats`, { hidden: true });
+        const seat = await api('POST', this.station.seat || `/stations/${encodeURIComponent(this.station.id)}/seats`, { hidden: true });
         this.token = seat.token;
         if (!this.closedByUs) this.connect();
       } catch (err) {
@@ -306,6 +311,7 @@
       else if (this.state === 'denied') text = t('denied');
       else if (this.weak) text = `${t('weak')} · ${text}`;
       else if (this.firstFrameAt === null && !hr.audioOnly) text = `${t('waitingVideo')} · ${text}`;
+      this.tile.querySelector('.name').textContent = this.station.name; // a session linked to a case meanwhile is named anew
       this.tile.querySelector('.state').textContent = text;
       this.tile.dataset.weak = this.weak;
       this.tile.dataset.state = this.state;
@@ -391,23 +397,35 @@
     const live = hr.live;
     if (!live) return;
     const active = live.stations.filter((s) => s.live && s.present > 0);
-    const keep = new Set(active.map((s) => s.room));
+    // Then every other running session with someone in it, as a tile of its own.
+    const others = live.sessions.filter((x) => !x.at_station && x.present > 0).map(elsewhere);
+    const shown = active.concat(others);
+    const keep = new Set(shown.map((s) => s.room));
     for (const [room, w] of Object.entries(hr.watches)) {
       if (keep.has(room)) continue;
       if (hr.focus === room) unfocus();
       w.close();
       delete hr.watches[room];
     }
-    for (const s of active) {
+    for (const s of shown) {
       const w = hr.watches[s.room];
       if (w) { w.station = s; w.label(); } else hr.watches[s.room] = new Watch(s);
     }
     layout();
-    $('empty').hidden = active.length > 0;
+    $('empty').hidden = shown.length > 0;
     $('summary').textContent = t('summary', { live: active.length, all: live.stations.length, sessions: live.sessions.filter((x) => x.present > 0).length });
     const idle = live.stations.filter((s) => !keep.has(s.room));
     $('idle-title').textContent = t('idle', { n: idle.length });
     $('idle-list').replaceChildren(...idle.map((s) => el('li', { text: s.name })));
+  }
+
+  // elsewhere is a running session that is not in a station's room, as a
+  // tile sees it: named by its kind, its case and the case's title, or the
+  // station it came from.
+  function elsewhere(x) {
+    const where = x.station ? (hr.live.stations.find((s) => s.id === x.station) || {}).name || x.station : t('elsewhere');
+    const name = [t('kinds.' + x.kind), x.case_no, x.title || (x.case_no ? '' : where)].filter(Boolean).join(' · ');
+    return { id: x.id, session: x.id, room: x.room, name, present: x.present, seat: `/sessions/${encodeURIComponent(x.id)}/seats` };
   }
 
   // layout picks the columns that show every tile as large as fits the
