@@ -45,8 +45,9 @@ type Dialect struct {
 	// encodes a list for it.
 	In   func(col, name string) string
 	List func([]string) any
-	// Join is how the mediators are joined to the cases after them.
-	Join string
+	// Mediators joins the mediators (m: mediator, ratings, satisfied) to
+	// the cases f, after them.
+	Mediators string
 	// Edges returns the FROM … WHERE of the cases any of conds (on
 	// case_facts' columns, unqualified) holds for, as f, then join, with
 	// where added.
@@ -329,7 +330,7 @@ func source(d Dialect, q petitions.FactsQuery) (from, error) {
 		}
 	case petitions.GroupMediator:
 		src.grp = `m.mediator`
-		src.join = ` ` + d.Join + ` case_fact_mediators m ON m.case_id = f.case_id`
+		src.join = d.Mediators
 		src.ratings, src.satisfied = "m.ratings", "m.satisfied"
 		if q.Units == nil {
 			src.scope, src.sums = petitions.SumsMediator, `s.scope = @scope`

@@ -25,7 +25,7 @@ var dialect = factsql.Dialect{
 		b, _ := json.Marshal(ss)
 		return string(b)
 	},
-	Join: "CROSS JOIN",
+	Mediators: ` CROSS JOIN case_fact_mediators m ON m.case_id = f.case_id`,
 	Edges: func(conds []string, join, where string) string {
 		rel := make([]string, len(conds))
 		for i, c := range conds {
