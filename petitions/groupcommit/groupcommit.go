@@ -1,5 +1,5 @@
 // Package groupcommit hands the jobs of many goroutines to one goroutine
-// that runs them in batches: a group commit. The ledger's stores queue
+// (or a few) that runs them in batches: a group commit. The ledger's stores queue
 // every write that appends to the history here, and run a batch as one
 // transaction with one lock and one flush (see petitions/postgres and
 // petitions/sqlite, appender.go).
@@ -57,14 +57,30 @@ type Queue[J any] struct {
 }
 
 // New starts a queue that runs batches of at most max items with run,
-// which must Finish every item it is given.
+// which must Finish every item it is given, one batch at a time.
 func New[J any](max int, run func([]*Item[J])) *Queue[J] {
-	q := &Queue[J]{max: max, run: run, queue: make(chan *Item[J]), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go q.loop()
+	return NewParallel(max, 1, run)
+}
+
+// NewParallel is New (batches of at most size) with up to workers batches
+// running at once, each
+// gathered while the others run: for a runner whose batches can overlap
+// in part (PostgreSQL's: one batch's writes while another commits).
+func NewParallel[J any](size, workers int, run func([]*Item[J])) *Queue[J] {
+	q := &Queue[J]{max: size, run: run, queue: make(chan *Item[J]), quit: make(chan struct{}), stopped: make(chan struct{})}
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(q.loop)
+	}
+	go func() {
+		wg.Wait()
+		close(q.stopped)
+	}()
 	return q
 }
 
-// Close stops the queue once its batch is done; later jobs get ErrClosed.
+// Close stops the queue once its batches are done; later jobs get
+// ErrClosed.
 func (q *Queue[J]) Close() {
 	q.once.Do(func() { close(q.quit) })
 	<-q.stopped
@@ -89,7 +105,6 @@ func (q *Queue[J]) Do(ctx context.Context, job J) error {
 }
 
 func (q *Queue[J]) loop() {
-	defer close(q.stopped)
 	for {
 		var batch []*Item[J]
 		select {

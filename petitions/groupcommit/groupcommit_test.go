@@ -65,3 +65,33 @@ func TestQueueBatchesAndAnswers(t *testing.T) {
 		t.Errorf("canceled: %v", err)
 	}
 }
+
+// TestQueueParallel: with two workers, a second batch is gathered and run
+// while the first still runs; Close waits for both.
+func TestQueueParallel(t *testing.T) {
+	started, both := make(chan int, 2), make(chan struct{})
+	q := groupcommit.NewParallel(4, 2, func(batch []*groupcommit.Item[int]) {
+		started <- batch[0].Job
+		<-both // held until two batches run at once
+		for _, it := range batch {
+			it.Finish(nil)
+		}
+	})
+	errs := make(chan error, 2)
+	go func() { errs <- q.Do(context.Background(), 0) }()
+	<-started // the first batch runs, and waits
+	go func() { errs <- q.Do(context.Background(), 1) }()
+	if job := <-started; job != 1 { // only a second worker could take it
+		t.Fatalf("second batch of job %d", job)
+	}
+	close(both)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	if n := q.Batches.Load(); n != 2 {
+		t.Errorf("batches = %d, want 2", n)
+	}
+}

@@ -17,7 +17,8 @@ import (
 // appendItem queued to one goroutine per DB, which runs the items waiting
 // together as one batch in one transaction:
 //
-//  1. each item's own writes, all of them first without savepoints; if one
+//  1. each item's own writes, all of them first without savepoints (the
+//     statements of the items that queue them in one round trip); if one
 //     fails, the transaction is rolled back and the batch runs again with
 //     each item under a SAVEPOINT: an item that fails is rolled back to it
 //     and gets its own error, the others go on;
@@ -39,6 +40,12 @@ import (
 // PostgreSQL tracks up to 64 of those per transaction cheaply.
 const maxBatch = 32
 
+// appenders is how many batches run at once: while one holds appendLock
+// to seal and commit, the next writes its cases (the writes are most of a
+// batch's time, and need no lock but their rows'). Two batches thus
+// contend as two servers would, and the history is sealed in commit order.
+const appenders = 2
+
 // appendItem is one write transaction of the history, run by the appender.
 type appendItem struct {
 	// write does the item's writes in tx and returns the event to append,
@@ -53,6 +60,11 @@ type appendItem struct {
 	// sums: the batch writes those of its items together. Reset before
 	// each run.
 	sums *petitions.FactSums
+	// queue and after, if set, are write in two halves: the statements,
+	// queued, and what follows once they ran. A batch run without
+	// savepoints sends the statements of all its items in one round trip.
+	queue func(b *pgx.Batch)
+	after func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error)
 
 	sealed *petitions.Event // on success, the event as stored
 }
@@ -72,7 +84,7 @@ type item = groupcommit.Item[*appendItem]
 
 // newAppender starts the store's appender, which runs its batches.
 func newAppender(db *DB) *groupcommit.Queue[*appendItem] {
-	return groupcommit.New(maxBatch, func(batch []*item) { db.runBatch(context.Background(), batch) })
+	return groupcommit.NewParallel(maxBatch, appenders, func(batch []*item) { db.runBatch(context.Background(), batch) })
 }
 
 // append queues it to the appender and waits for its outcome (see
@@ -139,6 +151,23 @@ func (db *DB) batch1(ctx context.Context, items []*item, savepoints bool) ([]*it
 	live := items[:0:0]
 	var events []*petitions.Event
 	savepoints = savepoints && len(items) > 1
+	together := !savepoints && len(items) > 1
+	if together {
+		// The statements of the items that queue theirs, in one round
+		// trip; any failure is found again item by item, with savepoints.
+		b := &pgx.Batch{}
+		for _, it := range items {
+			if it.Job.queue != nil {
+				it.Job.queue(b)
+			}
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			if retryable(err) {
+				return items, fmt.Errorf("%w: %w", errRetry, err)
+			}
+			return items, fmt.Errorf("%w: %w", errSavepoints, err)
+		}
+	}
 	for i, it := range items {
 		it.Job.sums = nil
 		if savepoints {
@@ -150,7 +179,11 @@ func (db *DB) batch1(ctx context.Context, items []*item, savepoints bool) ([]*it
 				return append(live, items[i:]...), internal(err, "savepoint")
 			}
 		}
-		ev, err := it.Job.write(ctx, tx)
+		write := it.Job.write
+		if together && it.Job.queue != nil {
+			write = it.Job.after
+		}
+		ev, err := write(ctx, tx)
 		if err == nil && ev != nil {
 			err = checkSealable(ev)
 		}

@@ -46,15 +46,28 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 		return nil, internal(err, "case %s: encode", p.ID)
 	}
 	it := &appendItem{newCase: true}
-	it.write = func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
-		// The case, its worklist rows and its facts in one round trip; the
-		// facts' sums are the batch's to write (it.sums).
-		b := &pgx.Batch{}
+	var units [2]string // the facts' station and village units, as resolved
+	it.queue = func(b *pgx.Batch) {
+		// The case, its worklist rows and its facts.
 		queueNewCase(b, c, doc)
-		var units [2]string
 		if f != nil {
 			queueFactsRows(b, f, &units)
 		}
+	}
+	it.after = func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
+		if f != nil { // the facts' sums are the batch's to write (it.sums)
+			var err error
+			if it.sums, err = db.newFactsSums(ctx, tx, f, units); err != nil {
+				return nil, err
+			}
+		}
+		e := *ev
+		e.CaseID = c.ID
+		return &e, nil
+	}
+	it.write = func(ctx context.Context, tx pgx.Tx) (*petitions.Event, error) {
+		b := &pgx.Batch{}
+		it.queue(b)
 		err := tx.SendBatch(ctx, b).Close()
 		if uniqueViolation(err) != "" {
 			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
@@ -65,14 +78,7 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 		if err != nil {
 			return nil, internal(err, "case %s: insert", c.ID)
 		}
-		if f != nil {
-			if it.sums, err = db.newFactsSums(ctx, tx, f, units); err != nil {
-				return nil, err
-			}
-		}
-		e := *ev
-		e.CaseID = c.ID
-		return &e, nil
+		return it.after(ctx, tx)
 	}
 	return it, nil
 }
