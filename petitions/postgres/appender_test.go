@@ -2,7 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"hearingroom/petitions"
 	"hearingroom/petitions/postgres"
@@ -100,5 +103,36 @@ func TestBatchCommitFailureFailsAll(t *testing.T) {
 	createCase(t, db, "after")
 	if r, err := petitions.VerifyStore(ctx, db, nil); err != nil || !r.OK() || r.LastSeq != 2 {
 		t.Errorf("VerifyStore = %+v, %v; want 2 events verifying clean", r, err)
+	}
+}
+
+// TestCaseEventQueriesUseTheIndex checks that each query of a case's events
+// can use the partial index on case events in a generic plan (as a
+// prepared statement's becomes): with sequential scans off, the plan names
+// the index. Without "case_id <> ”" it could not, and a case's events
+// were a scan of the whole history.
+func TestCaseEventQueriesUseTheIndex(t *testing.T) {
+	ctx := context.Background()
+	c := connect(t, schemaDSN(t))
+	if _, err := openDSN(t, c.Config().ConnString(), true).Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []string{`SET enable_seqscan = off`, `SET plan_cache_mode = force_generic_plan`} {
+		if _, err := c.Exec(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for what, q := range postgres.CaseEventQueries {
+		rows, err := c.Query(ctx, `EXPLAIN `+q[0].(string), q[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all := strings.Join(lines, "\n"); !strings.Contains(all, "ledger_events_case") {
+			t.Errorf("%s: the plan does not use ledger_events_case:\n%s", what, all)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func appendEvent(ctx context.Context, tx pgx.Tx, ev *petitions.Event) error {
 	}
 	var casePrev *petitions.Event
 	if ev.CaseID != "" {
-		casePrev, err = lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = $1 ORDER BY case_seq DESC LIMIT 1`, ev.CaseID)
+		casePrev, err = lastEvent(ctx, tx, lastCaseEventQuery, ev.CaseID)
 		if err != nil {
 			return internal(err, "event: read the last event of case %s", ev.CaseID)
 		}
@@ -131,7 +131,7 @@ func (db *DB) Events(ctx context.Context, caseID string) ([]*petitions.Event, er
 		if err != nil {
 			return internal(err, "events of %s", caseID)
 		}
-		rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM ledger_events WHERE case_id = $1 ORDER BY case_seq`, caseID)
+		rows, err := tx.Query(ctx, caseEventsQuery, caseID)
 		if err != nil {
 			return internal(err, "events of %s", caseID)
 		}

@@ -56,3 +56,10 @@ func (db *DB) CreateInOneBatch(ctx context.Context, ps []*petitions.Petition, ev
 func (db *DB) AppendBatches() (batches, items int64) {
 	return db.app.Batches.Load(), db.app.Items.Load()
 }
+
+// CaseEventQueries are the queries of a case's events, with an argument.
+var CaseEventQueries = map[string][2]any{
+	"last events of cases": {lastCaseEventsQuery, []string{"x"}},
+	"last event of a case": {lastCaseEventQuery, "x"},
+	"events of a case":     {caseEventsQuery, "x"},
+}
