@@ -169,6 +169,11 @@ type Store interface {
 	// names a unit that does not exist, and ECONFLICT if a station with
 	// s.ID exists.
 	CreateStation(ctx context.Context, s *Station) error
+	// UpdateStation replaces the name and hours of the stored station
+	// s.ID by s's (its unit stays), and sets s to what is stored. It
+	// returns ENOTFOUND if there is no such station and EINVALID if s
+	// does not Validate.
+	UpdateStation(ctx context.Context, s *Station) error
 	// Stations returns every station in id order; an empty slice when
 	// there are none.
 	Stations(ctx context.Context) ([]*Station, error)

@@ -19,6 +19,7 @@ func (api *API) adminRoutes(r chi.Router) {
 	r.Put("/people/{id}/password", api.setPassword)
 	r.Get("/stations", api.listStations)
 	r.Post("/stations", api.createStation)
+	r.Patch("/stations/{id}", api.updateStation)
 	r.Post("/stations/{id}/pairings", api.issuePairing)
 	r.Get("/terminals", api.listTerminals)
 	r.Delete("/terminals/{id}", api.revokeTerminal)
@@ -62,6 +63,12 @@ func (api *API) listStations(w http.ResponseWriter, r *http.Request) {
 func (api *API) createStation(w http.ResponseWriter, r *http.Request) {
 	jsonCall(api, w, r, http.StatusCreated, func(ctx context.Context, a petitions.Actor, in petitions.Station) (any, error) {
 		return &in, api.Cases.CreateStation(ctx, a, &in)
+	})
+}
+
+func (api *API) updateStation(w http.ResponseWriter, r *http.Request) {
+	jsonCall(api, w, r, http.StatusOK, func(ctx context.Context, a petitions.Actor, in casework.StationChange) (any, error) {
+		return api.Cases.UpdateStation(ctx, a, chi.URLParam(r, "id"), in)
 	})
 }
 

@@ -162,6 +162,9 @@ func TestAPIPermissionMatrix(t *testing.T) {
 				return map[string]any{"id": "station.matrix." + role, "unit": demo.VillageID(0, 0), "name": "测试接访点"}
 			},
 			want: only(201, "administrator"), other: 403},
+		{name: "station hours", method: "PATCH", path: "/api/v1/stations/" + station,
+			body: func(string, int) any { return map[string]any{"hours": "08:00-18:00"} },
+			want: only(200, "administrator"), other: 403},
 		{name: "pairing issue", method: "POST", path: "/api/v1/stations/" + station + "/pairings", body: noBody,
 			want: only(201, "administrator"), other: 403},
 		{name: "terminals list", method: "GET", path: "/api/v1/terminals", body: noBody,

@@ -139,6 +139,16 @@ func TestAPIMediatorBoard(t *testing.T) {
 		"specialties": []string{"邻里纠纷"}, "intro": "调解邻里纠纷十年", "photo": photo}}); r.Status != http.StatusOK {
 		t.Fatalf("set a photo: %d %s", r.Status, r.Raw)
 	}
+	// The administrator changes a station's opening hours; hours that
+	// close before they open are refused, and change nothing.
+	villageStation := demo.StationID(village)
+	if r := admin.do("PATCH", "/api/v1/stations/"+villageStation, map[string]any{"hours": "18:00-08:00"}); r.Status != http.StatusBadRequest {
+		t.Errorf("hours closing before they open: %d %s", r.Status, r.Raw)
+	}
+	if r := admin.do("PATCH", "/api/v1/stations/"+villageStation, map[string]any{"hours": "07:30-19:00"}); r.Status != http.StatusOK ||
+		str(r.Body, "hours") != "07:30-19:00" {
+		t.Errorf("station hours: %d %s", r.Status, r.Raw)
+	}
 	r = proxy.do("GET", "/api/v1/mediators?unit="+village, nil)
 	for _, x := range r.Body["mediators"].([]any) {
 		if m := x.(map[string]any); str(m, "id") == m1 && (str(m, "photo") != photo || str(m, "intro") != "调解邻里纠纷十年") {

@@ -336,6 +336,29 @@ func TestPresenceAndHours(t *testing.T) {
 	if err := f.svc.CreateStation(ctx, admin, bad); code(err) != petitions.EINVALID {
 		t.Errorf("hours closing before they open: %v", err)
 	}
+
+	// Its hours changed by the administrator: the place follows at once;
+	// bad hours, another role or an unknown station change nothing.
+	if _, err := f.svc.UpdateStation(ctx, admin, "st-night", casework.StationChange{Hours: "18:00-20:00"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := board.PlaceOf(ctx, "st-night"); err != nil || p.Station.Hours != "18:00-20:00" || p.Station.OpenAt(f.clock()) ||
+		p.Station.Name != "夜间接访点" {
+		t.Errorf("place after the change %+v, %v", p.Station, err)
+	}
+	if _, err := f.svc.UpdateStation(ctx, admin, "st-night", casework.StationChange{Hours: "25:00-26:00"}); code(err) != petitions.EINVALID {
+		t.Errorf("bad hours: %v", err)
+	}
+	official := f.actor(t, f.ps.TownshipOfficials(0)[0].ID)
+	if _, err := f.svc.UpdateStation(ctx, official, "st-night", casework.StationChange{Hours: "00:00-24:00"}); code(err) != petitions.EFORBIDDEN {
+		t.Errorf("an official changes a station: %v", err)
+	}
+	if _, err := f.svc.UpdateStation(ctx, admin, "st-nowhere", casework.StationChange{Name: "x"}); code(err) != petitions.ENOTFOUND {
+		t.Errorf("unknown station: %v", err)
+	}
+	if p, _ := board.PlaceOf(ctx, "st-night"); p.Station.Hours != "18:00-20:00" {
+		t.Errorf("refused changes changed the hours to %q", p.Station.Hours)
+	}
 }
 
 func TestStationHours(t *testing.T) {

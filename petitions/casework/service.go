@@ -26,22 +26,23 @@ import (
 // Kinds of the events a Service appends besides lifecycle transitions
 // ("transition") and registrations ("registered").
 const (
-	KindRegistered  = "registered"
-	KindTransition  = "transition"
-	KindRead        = "read"   // a case file, its history, sessions or parties read
-	KindExport      = "export" // a bulk export of the ledger (ledger-level), or a session's video
-	KindSupervised  = "supervised"
-	KindFeedback    = "supervision.feedback"
-	KindSummoned    = "summoned"
-	KindReportedIn  = "summons.reported"
-	KindPersonSaved = "person.saved" // ledger-level: an account created or changed
-	KindPassword    = "person.password"
-	KindStation     = "station.created"
-	KindPairing     = "terminal.pairing"
-	KindEnrolled    = "terminal.enrolled"
-	KindRevoked     = "terminal.revoked"
-	KindScheduled   = "reception.scheduled"
-	KindUnscheduled = "reception.cancelled"
+	KindRegistered     = "registered"
+	KindTransition     = "transition"
+	KindRead           = "read"   // a case file, its history, sessions or parties read
+	KindExport         = "export" // a bulk export of the ledger (ledger-level), or a session's video
+	KindSupervised     = "supervised"
+	KindFeedback       = "supervision.feedback"
+	KindSummoned       = "summoned"
+	KindReportedIn     = "summons.reported"
+	KindPersonSaved    = "person.saved" // ledger-level: an account created or changed
+	KindPassword       = "person.password"
+	KindStation        = "station.created"
+	KindStationChanged = "station.changed"
+	KindPairing        = "terminal.pairing"
+	KindEnrolled       = "terminal.enrolled"
+	KindRevoked        = "terminal.revoked"
+	KindScheduled      = "reception.scheduled"
+	KindUnscheduled    = "reception.cancelled"
 )
 
 // Service is the ledger as its users meet it. Build one with New; it is

@@ -29,6 +29,47 @@ func (s *Service) CreateStation(ctx context.Context, a petitions.Actor, st *peti
 	return s.appendEvent(ctx, "", KindStation, a, "", st)
 }
 
+// StationChange is what an administrator may change of a station: its
+// name and its opening hours (see petitions.Station); empty keeps it.
+type StationChange struct {
+	Name  string `json:"name,omitempty"`
+	Hours string `json:"hours,omitempty"`
+}
+
+// UpdateStation changes the name or opening hours of station id
+// (administrators): its terminal follows the new hours at its next look at
+// the station, publishing its camera only while the station is open. The
+// change is logged with the station as it now is.
+func (s *Service) UpdateStation(ctx context.Context, a petitions.Actor, id string, ch StationChange) (*petitions.Station, error) {
+	if err := petitions.Decide(a, petitions.ActManageUnits, nil, nil).Err(); err != nil {
+		return nil, err
+	}
+	var st *petitions.Station
+	ss, err := s.store.Stations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range ss {
+		if x.ID == id {
+			st = x
+		}
+	}
+	if st == nil {
+		return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no station %s.", id)
+	}
+	if ch.Name != "" {
+		st.Name = ch.Name
+	}
+	if ch.Hours != "" {
+		st.Hours = ch.Hours
+	}
+	if err := s.store.UpdateStation(ctx, st); err != nil {
+		return nil, err
+	}
+	s.forgetTree()
+	return st, s.appendEvent(ctx, "", KindStationChanged, a, "", st)
+}
+
 // Pairing is a one-time code that enrols a terminal to a station.
 type Pairing struct {
 	Code    string    `json:"code"`

@@ -35,6 +35,26 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 	})
 }
 
+// UpdateStation replaces a station's name and hours; see petitions.Store.
+func (db *DB) UpdateStation(ctx context.Context, s *petitions.Station) error {
+	if err := s.Validate(); err != nil { // EINVALID for nil too
+		return err
+	}
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE stations SET name = $2, hours = $3 WHERE id = $1 RETURNING unit`,
+			s.ID, s.Name, s.Hours).Scan(&s.Unit)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no station %s.", s.ID)
+		case badText(err):
+			return fmt.Errorf("%w: %w", petitions.Errorf(petitions.EINVALID, "The station holds text the database cannot keep."), err)
+		case err != nil:
+			return internal(err, "station %s: update", s.ID)
+		}
+		return nil
+	})
+}
+
 // Stations returns every station in id order; see petitions.Store.
 func (db *DB) Stations(ctx context.Context) ([]*petitions.Station, error) {
 	var stations []*petitions.Station

@@ -31,6 +31,24 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 	})
 }
 
+// UpdateStation replaces a station's name and hours; see petitions.Store.
+func (db *DB) UpdateStation(ctx context.Context, s *petitions.Station) error {
+	if err := s.Validate(); err != nil { // EINVALID for nil too
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE stations SET name = ?, hours = ? WHERE id = ? RETURNING unit`,
+			s.Name, s.Hours, s.ID).Scan(&s.Unit)
+		switch {
+		case err == sql.ErrNoRows:
+			return petitions.Errorf(petitions.ENOTFOUND, "There is no station %s.", s.ID)
+		case err != nil:
+			return internal(err, "station %s: update", s.ID)
+		}
+		return nil
+	})
+}
+
 // Stations returns every station in id order; see petitions.Store.
 func (db *DB) Stations(ctx context.Context) ([]*petitions.Station, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, unit, name, hours FROM stations ORDER BY id`)

@@ -59,6 +59,18 @@ func testStations(t *testing.T, s petitions.Store) {
 	wantCode(t, "CreateStation(same id)", s.CreateStation(ctx,
 		&petitions.Station{ID: "st-county", Unit: "tangchi", Name: "另一个"}), petitions.ECONFLICT)
 
+	// A station's name and hours change; its unit does not.
+	changed := &petitions.Station{ID: "st-tangchi", Unit: "fuyu", Name: "塘池乡接访室（新）", Hours: "00:00-24:00"}
+	if err := s.UpdateStation(ctx, changed); err != nil || changed.Unit != "tangchi" {
+		t.Fatalf("UpdateStation: %v, unit %q", err, changed.Unit)
+	}
+	want[0] = changed
+	wantCode(t, "UpdateStation(unknown)", s.UpdateStation(ctx,
+		&petitions.Station{ID: "st-nowhere", Unit: "fuyu", Name: "x"}), petitions.ENOTFOUND)
+	wantCode(t, "UpdateStation(bad hours)", s.UpdateStation(ctx,
+		&petitions.Station{ID: "st-county", Unit: "fuyu", Name: "x", Hours: "18:00-08:00"}), petitions.EINVALID)
+	wantCode(t, "UpdateStation(nil)", s.UpdateStation(ctx, nil), petitions.EINVALID)
+
 	got, err := s.Stations(ctx)
 	if err != nil {
 		t.Fatalf("Stations: %v", err)
