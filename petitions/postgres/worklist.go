@@ -28,33 +28,18 @@ func writeListing(ctx context.Context, tx pgx.Tx, p *petitions.Petition) error {
 	return nil
 }
 
-// queueListing queues in b the statements writeListing sends.
+// queueListing queues in b the statements writeListing sends: both side
+// tables cleared, then the columns and the side tables written.
 func queueListing(b *pgx.Batch, p *petitions.Petition) {
 	l := petitions.ListingOf(p)
-	var due any
-	if !l.DueAt.IsZero() {
-		due = l.DueAt
-	}
-	// One round trip: both side tables cleared, then the columns and the
-	// side tables written, the origin units resolved in SQL.
 	b.Queue(`DELETE FROM petition_units WHERE petition_id = $1`, p.ID)
 	b.Queue(`DELETE FROM petition_persons WHERE petition_id = $1`, p.ID)
-	b.Queue(`WITH upd AS (
-			UPDATE petitions SET due_at = $2, due_key = $3, active = $4, supervised = $5, risk = $6,
-				risk_rank = $7, category = $8, received_at = $9, repeat = $10, owner = $11, filed_by = $12
-			WHERE id = $1
-		), ins_u AS (
-			INSERT INTO petition_units (petition_id, unit)
-			SELECT $1, u FROM (
-				SELECT unnest($13::text[]) AS u
-				UNION SELECT unit FROM stations WHERE id = $14 AND $14 <> ''
-				UNION (SELECT id FROM units WHERE $15 <> '' AND (id = $15 OR code = $15 OR name = $15)
-					ORDER BY id <> $15, code <> $15, id LIMIT 1)
-			) AS named WHERE u <> ''
-		)
-		INSERT INTO petition_persons (petition_id, person) SELECT $1, unnest($16::text[])`,
-		p.ID, due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category,
-		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
+	b.Queue(`UPDATE petitions SET due_at = $2, due_key = $3, active = $4, supervised = $5, risk = $6,
+			risk_rank = $7, category = $8, received_at = $9, repeat = $10, owner = $11, filed_by = $12
+		WHERE id = $1`,
+		p.ID, dueAt(l), l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category,
+		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy)
+	queueSideTables(b, p.ID, l)
 }
 
 // queueNewCase queues in b the insert of the new case c with its worklist
@@ -62,16 +47,18 @@ func queueListing(b *pgx.Batch, p *petitions.Petition) {
 // updating the row just made (one version of it, not two).
 func queueNewCase(b *pgx.Batch, c *petitions.Petition, doc []byte) {
 	l := petitions.ListingOf(c)
-	var due any
-	if !l.DueAt.IsZero() {
-		due = l.DueAt
-	}
 	b.Queue(`INSERT INTO petitions (id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at,
 			version, doc, due_at, due_key, active, supervised, risk, risk_rank, category, received_at, repeat, owner, filed_by)
 		VALUES ($1, $2, $3, $4, $5, $6, now(), now(), 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), string(doc),
-		due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category, l.ReceivedAt.UnixMicro(),
+		dueAt(l), l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category, l.ReceivedAt.UnixMicro(),
 		l.Repeat, l.Owner, l.FiledBy)
+	queueSideTables(b, c.ID, l)
+}
+
+// queueSideTables queues the insert of case id's worklist side tables: its
+// units, with the origin units resolved in SQL, and its persons.
+func queueSideTables(b *pgx.Batch, id string, l petitions.Listing) {
 	b.Queue(`WITH ins_u AS (
 			INSERT INTO petition_units (petition_id, unit)
 			SELECT $1, u FROM (
@@ -82,7 +69,15 @@ func queueNewCase(b *pgx.Batch, c *petitions.Petition, doc []byte) {
 			) AS named WHERE u <> ''
 		)
 		INSERT INTO petition_persons (petition_id, person) SELECT $1, unnest($5::text[])`,
-		c.ID, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
+		id, nonNil(l.Units), l.Station, l.Village, nonNil(l.Persons))
+}
+
+// dueAt is the due column of l: its running deadline, NULL for none.
+func dueAt(l petitions.Listing) any {
+	if l.DueAt.IsZero() {
+		return nil
+	}
+	return l.DueAt
 }
 
 func nonNil(ss []string) []string {
