@@ -57,6 +57,10 @@ type SessionRecorder struct {
 	dropped atomic.Int64
 	failed  atomic.Int64
 
+	// moveGrace is how long a session nobody is present in after a move
+	// (or a replaced seat) waits for the moved to arrive before it ends.
+	moveGrace time.Duration
+
 	live map[string]*Session // by room; owned by the goroutine (by Close once it ended)
 	// seats holds the kind each participant's seat names, by live session
 	// id and identity (goroutine's): what turns a session's kind.
@@ -81,7 +85,16 @@ type sessionFact struct {
 	identity    string            // of a leave
 	reason      string            // of a leave
 	at          time.Time
+	// expire, if set, is the session whose grace after a move ran out: it
+	// ends at at unless somebody is present in it again.
+	expire string
 }
+
+// MoveGrace is how long a session nobody is present in after a move (背对背)
+// or a replaced seat waits for the moved participant to arrive in the
+// other room before it ends: a party whose screen never follows the move
+// does not keep the session live until the server restarts.
+const MoveGrace = 2 * time.Minute
 
 // NewSessionRecorder returns a recorder writing into store, with a queue of
 // DefaultSessionQueue facts. Close it after the media layer closed, so that
@@ -98,7 +111,7 @@ func newSessionRecorder(store Store, log *slog.Logger, queue int) *SessionRecord
 	r := &SessionRecorder{
 		store: store, log: log,
 		facts: make(chan sessionFact, queue), done: make(chan struct{}),
-		ctx: ctx, cancel: cancel,
+		ctx: ctx, cancel: cancel, moveGrace: MoveGrace,
 		live: map[string]*Session{}, recent: map[string]*Session{}, seats: map[string]map[string]SessionKind{},
 	}
 	go r.run()
@@ -183,6 +196,8 @@ func (r *SessionRecorder) run() {
 			r.recordingSwitched(f)
 		case f.join:
 			r.joined(f)
+		case f.expire != "":
+			r.graceOver(f)
 		default:
 			r.left(f)
 		}
@@ -255,6 +270,17 @@ func (r *SessionRecorder) left(f sessionFact) {
 	// even if it was alone.
 	if f.reason == "replaced" || f.reason == "moved" {
 		r.save(s)
+		if !present(s) {
+			id, room, at := s.ID, f.room, open.Left
+			time.AfterFunc(r.moveGrace, func() {
+				r.mu.RLock()
+				closed := r.closed
+				r.mu.RUnlock()
+				if !closed {
+					r.enqueue(sessionFact{expire: id, room: room, identity: f.identity, reason: f.reason, at: at})
+				}
+			})
+		}
 		return
 	}
 	if present(s) {
@@ -266,6 +292,17 @@ func (r *SessionRecorder) left(f sessionFact) {
 		return
 	}
 	r.end(s, open.Left, SessionEnded, f.reason)
+}
+
+// graceOver ends the session f.expire, in which nobody has been present
+// since a move at f.at, if nobody arrived meanwhile.
+func (r *SessionRecorder) graceOver(f sessionFact) {
+	s := r.live[f.room]
+	if s == nil || s.ID != f.expire || present(s) {
+		return
+	}
+	r.log.Warn("sessions: nobody arrived after a move; the session ends", "session", s.ID, "room", s.Room, "identity", f.identity)
+	r.end(s, f.at, SessionEnded, f.reason)
 }
 
 // end closes every open presence of s at at, ends s with status and reason,

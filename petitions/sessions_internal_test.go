@@ -3,6 +3,7 @@ package petitions
 import (
 	"context"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +98,56 @@ func TestSessionRecorderCloseTimeout(t *testing.T) {
 	}
 	if d := time.Since(begin); d > 5*time.Second {
 		t.Errorf("Close took %v", d)
+	}
+}
+
+// savedStore keeps the last saved copy of each session.
+type savedStore struct {
+	Store
+	mu       sync.Mutex
+	sessions map[string]Session
+}
+
+func (s *savedStore) SaveSession(_ context.Context, ss *Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[ss.ID] = *ss.Clone()
+	return nil
+}
+
+func (s *savedStore) AppendEvent(context.Context, *Event) error { return nil }
+
+// TestSessionRecorderMoveNobodyArrives: both parties are moved out of the
+// mediation room and neither screen arrives in the caucus room. After the
+// grace the session ends, as of the last move, instead of staying live.
+func TestSessionRecorderMoveNobodyArrives(t *testing.T) {
+	store := &savedStore{sessions: map[string]Session{}}
+	r := newSessionRecorder(store, nil, 16)
+	r.moveGrace = 50 * time.Millisecond
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	r.ParticipantJoined("mediation-9", media.Participant{Identity: "villager", Metadata: `{"kind":"mediation"}`}, t0)
+	r.ParticipantJoined("mediation-9", media.Participant{Identity: "mediator", Metadata: `{"kind":"mediation"}`}, t0.Add(time.Second))
+	r.ParticipantLeft("mediation-9", "villager", "moved", t0.Add(10*time.Second))
+	r.ParticipantLeft("mediation-9", "mediator", "moved", t0.Add(11*time.Second))
+	ended := func() (Session, bool) {
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		for _, s := range store.sessions {
+			return s, s.Status == SessionEnded
+		}
+		return Session{}, false
+	}
+	var s Session
+	for deadline, done := time.Now().Add(20*time.Second), false; !done; {
+		if s, done = ended(); !done && time.Now().After(deadline) {
+			t.Fatalf("the session stayed live after the grace: %+v", s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !s.End.Equal(t0.Add(11*time.Second)) || s.EndReason != "moved" {
+		t.Errorf("session %+v: want ended at the last move", s)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
