@@ -14,9 +14,8 @@
 // faces. A weak or lost network is said in plain words, with an
 // audio-only button, and the page rejoins by itself.
 //
-// Media speaks the protocol of docs/signaling.md like join.js: one
-// WebSocket at /rtc, one RTCPeerConnection, the client's first offer,
-// server-driven renegotiation as the polite peer, trickle ICE.
+// Media goes through the room client of room.js, shared with join.js
+// (docs/signaling.md).
 //
 // Options in the query or fragment: lang=en, pair=CODE, device=CREDENTIAL
 // (a pre-enrolled terminal, e.g. the demo's), notice=MS (how long the
@@ -122,7 +121,7 @@
     errors: [], seen: {}, marks: {}, firstFrameAt: null,
     home: null, call: null, invitation: null, session: null, rating: null, net: 'off',
     publishing: false, audioOnly: false, chimes: 0, spoken: '',
-    stats, ping, leave: () => endSession('button'),
+    leave: () => endSession('button'),
   });
 
   // ---- screens and text ----
@@ -557,46 +556,47 @@
     poll();
   }
 
-  // ---- the room connection (docs/signaling.md) ----
+  // ---- the room connection (room.js) ----
 
-  let ws = null;
-  let makingOffer = false;
-  let pendingCandidates = [];
-  let local = null; // the camera and microphone stream
-  let videoSender = null; // the camera's sender in the room
   let quality = 'low';
-  let token = '';
-  let retries = 0;
   let rejoinTimer = 0;
   let finalClose = false;
-  const tiles = new Map();
-  const owners = {};
-  const unannounced = new Map();
+  const camera = { video: 'off', audio: 'off' };
 
-  function send(msg) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
-  }
+  const tiles = window.hrRoom.tiles({
+    hr, stage: $('stage'), firstFrame,
+    layout: (n) => { $('stage-waiting').hidden = n > 0; },
+    soundBlocked: () => message(t('tapForSound'), 'warn'),
+    soundBack: () => message(''),
+  });
+
+  const room = window.hrRoom.client({
+    hr, report, frame, joining, joined, ice, onClose: closed,
+    mark: (name) => { if (name === 'ws-open') hr.marks.wsOpen ??= performance.now(); },
+    // One low layer for the wall while the station is merely open, simulcast in a session.
+    encodings: () => (quality === 'low'
+      ? [{ scaleResolutionDownBy: 2, maxBitrate: 150000, maxFramerate: 15 }]
+      : [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 }, { rid: 'h', maxBitrate: 900000 }]),
+    receiveSlots: () => quality === 'full',
+    show: (id, stream) => { if (hr.mode === 'session') tiles.show(id, stream); }, // the presence shows no one: the wall watches
+    gone: (id) => tiles.remove(id),
+    teardown: () => { hr.publishing = false; tiles.clear(); },
+    camera: (stream) => {
+      camera.video = stream.getVideoTracks().length ? 'ok' : 'failed';
+      camera.audio = stream.getAudioTracks().length ? 'ok' : 'failed';
+      for (const tr of stream.getTracks()) tr.onended = () => { camera[tr.kind] = 'failed'; linkStatus(); };
+      linkStatus();
+    },
+    noCamera: () => { camera.video = camera.audio = 'failed'; linkStatus(); },
+    cameraOff: () => { camera.video = camera.audio = 'off'; linkStatus(); },
+  });
+  Object.assign(hr, { stats: room.stats, ping: room.ping });
 
   function connect(tok, q) {
     clearTimeout(rejoinTimer);
-    token = tok;
     quality = q;
     finalClose = false;
-    hr.state = 'connecting';
-    if (ws) { const old = ws; ws = null; try { old.close(1000); } catch { /* closed */ } }
-    const sock = (ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc`));
-    sock.onopen = () => { hr.marks.wsOpen ??= performance.now(); send({ type: 'join', token }); };
-    let queue = Promise.resolve();
-    sock.onmessage = (ev) => {
-      if (sock !== ws) return;
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch { return report('bad-json', 'unreadable frame from server'); }
-      if (msg.type === 'ping') return send({ type: 'pong' });
-      // At once: the close (4011) that follows a move to or from the caucus must find the new token.
-      if (msg.type === 'moved') { if (msg.token) token = msg.token; return; }
-      queue = queue.then(() => sock === ws && handle(msg)).catch((e) => report('client', String(e && e.message || e)));
-    };
-    sock.onclose = (ev) => { if (sock === ws) closed(ev.code); };
+    room.join(tok);
   }
 
   // closeRoom leaves the room on purpose: no rejoin. keepCamera keeps the
@@ -604,19 +604,16 @@
   function closeRoom(keepCamera = false) {
     finalClose = true;
     clearTimeout(rejoinTimer);
-    if (ws) { send({ type: 'leave' }); const old = ws; ws = null; setTimeout(() => { try { old.close(1000); } catch { /* closed */ } }, 500); }
-    teardown();
+    room.close();
     hr.state = 'idle';
     if (hr.mode === 'presence') hr.mode = '';
-    if (!keepCamera) dropLocal();
+    if (!keepCamera) room.dropLocal();
     onCamera();
   }
 
   function closed(code) {
-    teardown();
-    hr.state = 'closed';
     // Moved by the official (背对背): join the room the move named at once, with its token.
-    if (code === 4011 && !finalClose && hr.mode === 'session') { retries = 0; return connect(token, quality); }
+    if (code === 4011 && !finalClose && hr.mode === 'session') { room.calm(); return connect(room.token, quality); }
     if (finalClose || code === 1000 || code === 4001 || code === 4003 || code === 4010) {
       onCamera();
       if (hr.mode === 'session') return endSession('closed');
@@ -633,8 +630,7 @@
     clearTimeout(rejoinTimer);
     hr.net = 'lost';
     linkStatus();
-    const s = Math.min(15, 2 ** retries++);
-    rejoinTimer = setTimeout(rejoin, s * 1000);
+    rejoinTimer = setTimeout(rejoin, room.retry(15) * 1000);
   }
 
   async function rejoin() {
@@ -651,136 +647,39 @@
     } catch { scheduleRejoin(); }
   }
 
-  function teardown() {
-    if (hr.pc) hr.pc.close();
-    hr.pc = null;
-    makingOffer = false;
-    pendingCandidates = [];
-    hr.participants = {};
-    hr.tracks = {};
-    hr.publishing = false;
-    videoSender = null;
-    lastStats = null;
-    for (const id of [...tiles.keys()]) removeTile(id);
-    unannounced.clear();
-    layout();
-  }
-
-  let pongWaiters = [];
-  function ping() {
-    return new Promise((resolve) => { pongWaiters.push(resolve); send({ type: 'ping' }); });
-  }
-
-  async function handle(msg) {
+  // frame handles what the room client leaves to the page, once the roster is updated.
+  function frame(msg) {
     switch (msg.type) {
-      case 'joined': return joined(msg);
-      case 'offer': case 'answer': return description(msg);
-      case 'candidate': return candidate(msg.candidate);
-      case 'pong': pongWaiters.splice(0).forEach((resolve) => resolve(true)); return;
-      case 'participant-joined':
-        hr.participants[msg.participant.identity] = msg.participant;
-        hr.seen[msg.participant.identity] = true;
-        return relabel(msg.participant.identity);
-      case 'participant-left': {
-        const id = msg.participant.identity;
-        delete hr.participants[id];
-        for (const [tid, tr] of Object.entries(hr.tracks)) if (tr.participant === id) delete hr.tracks[tid];
-        removeTile(id);
+      case 'participant-joined': return tiles.relabel(msg.participant.identity);
+      case 'participant-left':
         if (hr.mode === 'session' && Object.keys(hr.participants).length === 0 && msg.reason === 'left') {
           return endSession('left');
         }
         return;
-      }
       case 'track-published': case 'track-updated':
-        hr.tracks[msg.track.id] = msg.track;
-        hr.seen[msg.track.participant] = true;
         if (msg.track.participant === (hr.you && hr.you.identity)) { hr.publishing = true; onCamera(); }
-        if (unannounced.has(msg.track.stream)) showStream(msg.track.stream, unannounced.get(msg.track.stream));
-        return relabel(msg.track.participant);
-      case 'track-unpublished': {
-        const id = msg.track.participant;
-        delete hr.tracks[msg.track.id];
-        if (!Object.values(hr.tracks).some((tr) => tr.participant === id)) removeTile(id);
-        return;
-      }
+        return tiles.relabel(msg.track.participant);
       case 'recording': return recording(msg.recording);
       case 'removed': finalClose = true; return;
-      case 'closing': return;
       case 'error': return report(msg.code, msg.message);
     }
   }
 
-  async function joined(msg) {
-    hr.room = msg.room;
-    hr.you = msg.you;
+  function joining(msg) {
     hr.seen = { [msg.you.identity]: true };
     recording(msg.recording);
-    hr.participants = Object.fromEntries((msg.participants || []).map((p) => [p.identity, p]));
-    hr.tracks = Object.fromEntries((msg.tracks || []).map((tr) => [tr.id, tr]));
     for (const id of Object.keys(hr.participants)) hr.seen[id] = true;
-    const media = await localMedia();
-    const pc = (hr.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' }));
-    pc.onicecandidate = ({ candidate: c }) => send({ type: 'candidate', candidate: c ? c.toJSON() : { candidate: '' } });
-    pc.onnegotiationneeded = () => negotiate(pc);
-    pc.ontrack = onTrack;
-    pc.oniceconnectionstatechange = () => {
-      if (pc !== hr.pc) return;
-      const s = pc.iceConnectionState;
-      if (s === 'disconnected') { hr.net = 'lost'; linkStatus(); }
-      if (s === 'connected' || s === 'completed') { retries = 0; if (hr.net === 'lost') hr.net = 'good'; linkStatus(); }
-      if (s === 'failed' && ws) ws.close(3000, 'ice-failed');
-    };
-    if (media) publish(pc, media);
-    else pc.createDataChannel('hr');
-    if (quality === 'full') for (const tr of Object.values(hr.tracks)) pc.addTransceiver(tr.kind, { direction: 'recvonly' });
-    hr.state = 'joined';
+    return room.localMedia();
+  }
+
+  function joined() {
     onCamera();
-    layout();
+    tiles.layout();
   }
 
-  // publish sends the camera and microphone: one low layer for the wall
-  // while the station is merely open, simulcast in a session.
-  function publish(pc, media) {
-    for (const track of media.getAudioTracks()) pc.addTrack(track, media);
-    for (const track of media.getVideoTracks()) {
-      const sendEncodings = quality === 'low'
-        ? [{ scaleResolutionDownBy: 2, maxBitrate: 150000, maxFramerate: 15 }]
-        : [{ rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 150000 }, { rid: 'h', maxBitrate: 900000 }];
-      videoSender = pc.addTransceiver(track, { direction: 'sendonly', streams: [media], sendEncodings }).sender;
-    }
-  }
-
-  async function negotiate(pc) {
-    try {
-      makingOffer = true;
-      await pc.setLocalDescription();
-      if (pc === hr.pc && pc.localDescription.type === 'offer') send({ type: 'offer', sdp: pc.localDescription.sdp });
-    } catch (e) {
-      report('negotiation', String(e && e.message || e));
-    } finally {
-      makingOffer = false;
-    }
-  }
-
-  async function description(msg) {
-    const pc = hr.pc;
-    if (!pc) return;
-    if (msg.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
-    await pc.setRemoteDescription({ type: msg.type, sdp: msg.sdp });
-    if (msg.type === 'offer') {
-      await pc.setLocalDescription();
-      send({ type: 'answer', sdp: pc.localDescription.sdp });
-    }
-    const waiting = pendingCandidates;
-    pendingCandidates = [];
-    for (const c of waiting) await candidate(c);
-  }
-
-  async function candidate(c) {
-    const pc = hr.pc;
-    if (!pc || !c) return;
-    if (!pc.remoteDescription) { pendingCandidates.push(c); return; }
-    try { await pc.addIceCandidate(c); } catch (e) { if (c.candidate) report('bad-candidate', String(e && e.message || e)); }
+  function ice(s) {
+    if (s === 'disconnected') { hr.net = 'lost'; linkStatus(); }
+    if (s === 'connected' || s === 'completed') { room.calm(); if (hr.net === 'lost') hr.net = 'good'; linkStatus(); }
   }
 
   function recording(on) {
@@ -788,57 +687,16 @@
     $('rec').hidden = !hr.recording;
   }
 
-  // ---- local media and the on-camera sign ----
-
-  let localPromise = null;
-  const camera = { video: 'off', audio: 'off' };
-
-  function localMedia() {
-    if (localPromise) return localPromise;
-    const md = navigator.mediaDevices;
-    const video = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 } };
-    const p = (localPromise = (md ? md.getUserMedia({ audio: true, video }) : Promise.reject(new Error('no mediaDevices')))
-      .then((stream) => {
-        if (localPromise !== p) { stream.getTracks().forEach((tr) => tr.stop()); return null; }
-        local = stream;
-        camera.video = stream.getVideoTracks().length ? 'ok' : 'failed';
-        camera.audio = stream.getAudioTracks().length ? 'ok' : 'failed';
-        for (const tr of stream.getTracks()) tr.onended = () => { camera[tr.kind] = 'failed'; linkStatus(); };
-        $('local').srcObject = stream;
-        $('self').hidden = false;
-        linkStatus();
-        return stream;
-      }, (e) => {
-        if (localPromise === p) localPromise = null;
-        camera.video = camera.audio = 'failed';
-        hr.errors.push({ code: 'getUserMedia', message: String(e && e.message || e), at: performance.now() });
-        linkStatus();
-        return null;
-      }));
-    return p;
-  }
-
-  function dropLocal() {
-    const p = localPromise;
-    localPromise = null;
-    local = null;
-    camera.video = camera.audio = 'off';
-    $('local').srcObject = null;
-    $('self').hidden = true;
-    if (p) p.then((s) => s && s.getTracks().forEach((tr) => tr.stop()));
-    linkStatus();
-  }
-
   // onCamera shows the sign while the room's picture leaves the terminal.
   function onCamera() {
-    const on = hr.state === 'joined' && !!local;
+    const on = hr.state === 'joined' && !!room.local;
     $('oncam').hidden = !on;
     document.body.classList.toggle('on-camera', on);
   }
 
-  // ---- link status: camera, microphone, network quality ----
+  function firstFrame() { if (hr.firstFrameAt === null) hr.firstFrameAt = performance.now(); }
 
-  let lastStats = null;
+  // ---- link status: camera, microphone, network quality ----
 
   function linkStatus() {
     const set = (id, state, text) => {
@@ -862,137 +720,26 @@
     $('weak-audio').hidden = hr.mode !== 'session' || hr.audioOnly || net === 'lost';
   }
 
-  // sample reads the peer connection's statistics every two seconds: the
-  // round trip and the share of packets lost since the last sample.
+  // sample reads the network quality every two seconds (hr.setNet forces one).
   async function sample() {
-    const pc = hr.pc;
-    if (!pc || hr.state !== 'joined') {
+    const q = await room.quality();
+    if (q === null) {
       if (hr.state === 'idle' && hr.net !== 'lost') hr.net = hr.home ? 'good' : 'off';
       return linkStatus();
     }
-    let rtt = 0, lost = 0, got = 0;
-    (await pc.getStats()).forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') rtt = s.currentRoundTripTime || 0;
-      if (s.type === 'remote-inbound-rtp') { lost += s.packetsLost || 0; }
-      if (s.type === 'inbound-rtp') { lost += s.packetsLost || 0; got += s.packetsReceived || 0; }
-      if (s.type === 'outbound-rtp') got += s.packetsSent || 0;
-    });
-    const prev = lastStats || { lost: 0, got: 0 };
-    lastStats = { lost, got };
-    const dl = Math.max(0, lost - prev.lost), dg = Math.max(0, got - prev.got);
-    const loss = dg + dl > 0 ? dl / (dg + dl) : 0;
-    const ice = pc.iceConnectionState;
-    if (ice === 'disconnected' || ice === 'failed') hr.net = 'lost';
-    else if (!hr.forceNet) hr.net = rtt > 0.6 || loss > 0.1 ? 'poor' : rtt > 0.3 || loss > 0.03 ? 'fair' : 'good';
+    if (q === 'lost') hr.net = 'lost';
+    else if (!hr.forceNet) hr.net = q;
     if (hr.forceNet) hr.net = hr.forceNet;
     linkStatus();
   }
 
-  // audioOnly stops the picture both ways on a weak link: the camera's
-  // sender sends nothing, and the lowest layer of the others comes in.
+  // audioOnly stops the picture both ways on a weak link.
   async function audioOnly(on = !hr.audioOnly) {
     hr.audioOnly = on;
-    const cam = local && local.getVideoTracks()[0];
-    if (videoSender && cam) await videoSender.replaceTrack(on ? null : cam).catch(() => {});
-    const own = Object.values(hr.tracks).find((tr) => tr.participant === (hr.you && hr.you.identity) && tr.kind === 'video');
-    if (own) send({ type: 'mute', participant: hr.you.identity, track: own.id, muted: on });
-    send({ type: 'layer', quality: on ? 'low' : 'high' });
+    await room.setAudioOnly(on);
     $('audio-only').textContent = t(on ? 'videoBack' : 'audioOnly');
     document.body.classList.toggle('audio-only', on);
     weak();
-  }
-
-  // ---- tiles (the official and whoever else joins) ----
-
-  function onTrack({ track, streams }) {
-    const stream = streams[0];
-    if (!stream) return;
-    owners[track.id] = stream.id;
-    stream.onremovetrack = () => { if (stream.getTracks().length === 0) removeTile(stream.id); };
-    if (!(stream.id in hr.participants) && !Object.values(hr.tracks).some((tr) => tr.stream === stream.id)) {
-      unannounced.set(stream.id, stream);
-      return;
-    }
-    showStream(stream.id, stream);
-  }
-
-  function showStream(id, stream) {
-    unannounced.delete(id);
-    if (hr.mode !== 'session') return; // the presence shows no one: the wall watches
-    let tile = tiles.get(id);
-    if (!tile) {
-      const el = $('tile-template').content.firstElementChild.cloneNode(true);
-      el.dataset.identity = id;
-      tile = { el, video: el.querySelector('video') };
-      tiles.set(id, tile);
-      $('stage').append(el);
-      layout();
-      relabel(id);
-    }
-    if (tile.video.srcObject !== stream) {
-      tile.video.srcObject = stream;
-      if ('requestVideoFrameCallback' in tile.video) tile.video.requestVideoFrameCallback(firstFrame);
-      tile.video.play().catch((e) => {
-        if (e.name !== 'NotAllowedError') return;
-        tile.video.muted = true;
-        tile.video.play().catch(() => {});
-        message(t('tapForSound'), 'warn');
-        document.addEventListener('pointerdown', () => {
-          for (const { video } of tiles.values()) video.muted = false;
-          message('');
-        }, { once: true });
-      });
-    }
-  }
-
-  function firstFrame() { if (hr.firstFrameAt === null) hr.firstFrameAt = performance.now(); }
-
-  function removeTile(id) {
-    unannounced.delete(id);
-    const tile = tiles.get(id);
-    if (!tile) return;
-    tile.video.srcObject = null;
-    tile.el.remove();
-    tiles.delete(id);
-    layout();
-  }
-
-  function relabel(id) {
-    const tile = tiles.get(id);
-    if (!tile) return;
-    const p = hr.participants[id];
-    tile.el.querySelector('.name').textContent = (p && p.name) || id;
-  }
-
-  function layout() {
-    const n = tiles.size;
-    const stage = $('stage');
-    const wide = innerWidth >= innerHeight;
-    const cols = Math.max(1, wide ? Math.ceil(Math.sqrt(n)) : n <= 2 ? 1 : 2);
-    stage.style.setProperty('--cols', cols);
-    stage.style.setProperty('--rows', Math.max(1, Math.ceil(n / cols)));
-    stage.dataset.count = n;
-    $('stage-waiting').hidden = n > 0;
-  }
-
-  async function stats() {
-    const out = { videoFramesDecoded: 0, audioPacketsReceived: 0, inbound: [], outbound: [] };
-    if (!hr.pc) return out;
-    (await hr.pc.getStats()).forEach((s) => {
-      if (s.type === 'outbound-rtp') {
-        out.outbound.push({ kind: s.kind, rid: s.rid || '', packetsSent: s.packetsSent ?? 0, frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0 });
-      }
-      if (s.type !== 'inbound-rtp') return;
-      const e = {
-        kind: s.kind, trackIdentifier: s.trackIdentifier, participant: owners[s.trackIdentifier] ?? null,
-        packetsReceived: s.packetsReceived ?? 0, framesDecoded: s.framesDecoded ?? 0,
-        frameWidth: s.frameWidth ?? 0, frameHeight: s.frameHeight ?? 0,
-      };
-      if (e.kind === 'video') out.videoFramesDecoded += e.framesDecoded;
-      if (e.kind === 'audio') out.audioPacketsReceived += e.packetsReceived;
-      out.inbound.push(e);
-    });
-    return out;
   }
 
   // ---- start ----
@@ -1022,13 +769,13 @@
     $('unpair').textContent = t('unpairConfirm');
     setTimeout(() => { $('unpair').textContent = t('unpair'); }, 5000);
   });
-  addEventListener('resize', layout);
-  addEventListener('online', () => { hr.net = 'good'; linkStatus(); if (hr.mode !== 'session' || hr.state !== 'joined') { retries = 0; rejoin(); loadHome(); } });
+  addEventListener('resize', tiles.layout);
+  addEventListener('online', () => { hr.net = 'good'; linkStatus(); if (hr.mode !== 'session' || hr.state !== 'joined') { room.calm(); rejoin(); loadHome(); } });
   addEventListener('offline', () => { hr.net = 'lost'; linkStatus(); });
   hr.refresh = () => loadHome();
   hr.rejoins = 0;
   // dropLink cuts the room's socket as a lost network would (tests).
-  hr.dropLink = () => { if (ws) ws.close(3001, 'dropped'); };
+  hr.dropLink = () => room.drop(3001, 'dropped');
   hr.setNet = (q) => { hr.forceNet = q || ''; if (q) hr.net = q; linkStatus(); };
 
   translate();
