@@ -93,32 +93,49 @@ var upsertSums = func() string {
 		ON CONFLICT (scope, grp, bucket) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
-// addSums adds s to the sums tables, a statement per changed row. SQLite
-// has one writer at a time: the order of the rows does not matter here.
+// addSums adds s to the sums tables, a statement per changed row, each
+// kind of statement prepared once (parsing the long upsert was most of a
+// case's cost). SQLite has one writer at a time: the order of the rows
+// does not matter here.
 func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
 	rows, days, running := s.Changed()
-	for _, k := range rows {
+	if err := upsertEach(ctx, tx, upsertSums, len(rows), func(i int) []any {
+		k := rows[i]
 		args := []any{k.Scope, k.Bucket, k.Group}
 		for _, n := range s.Rows[k] {
 			args = append(args, n)
 		}
-		if _, err := tx.ExecContext(ctx, upsertSums, args...); err != nil {
-			return err
-		}
+		return args
+	}); err != nil {
+		return err
 	}
-	for _, k := range days {
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_fact_handling_sums (scope, bucket, grp, days, n) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (scope, grp, bucket, days) DO UPDATE SET n = n + excluded.n`,
-			k.Scope, k.Bucket, k.Group, k.Days, s.Handling[k])
-		if err != nil {
-			return err
-		}
+	if err := upsertEach(ctx, tx, `INSERT INTO case_fact_handling_sums (scope, bucket, grp, days, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (scope, grp, bucket, days) DO UPDATE SET n = n + excluded.n`, len(days), func(i int) []any {
+		k := days[i]
+		return []any{k.Scope, k.Bucket, k.Group, k.Days, s.Handling[k]}
+	}); err != nil {
+		return err
 	}
-	for _, k := range running {
-		_, err := tx.ExecContext(ctx, `INSERT INTO case_fact_running_sums (scope, grp, day, passed, n) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (scope, grp, day, passed) DO UPDATE SET n = n + excluded.n`,
-			k.Scope, k.Group, k.Day, k.Passed, s.Running[k])
-		if err != nil {
+	return upsertEach(ctx, tx, `INSERT INTO case_fact_running_sums (scope, grp, day, passed, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (scope, grp, day, passed) DO UPDATE SET n = n + excluded.n`, len(running), func(i int) []any {
+		k := running[i]
+		return []any{k.Scope, k.Group, k.Day, k.Passed, s.Running[k]}
+	})
+}
+
+// upsertEach runs query, prepared once, with the arguments of each of n
+// rows.
+func upsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i := range n {
+		if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
 			return err
 		}
 	}
