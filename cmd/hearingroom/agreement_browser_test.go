@@ -17,44 +17,9 @@ import (
 // each confirmation as his electronic signature.
 func TestBrowserAgreement(t *testing.T) {
 	browser := newBrowser(t)
-	const seed = 9
-	m := mustRunMainWith(t, func(c *Config) {
-		if err := loadDemo(context.Background(), *c, demo.Config{Cases: 10, Seed: seed}, io.Discard); err != nil {
-			t.Fatalf("demo: %v", err)
-		}
-	})
-	ps := demo.NewPeople(seed)
-	village := demo.VillageID(0, 0)
-	var proxyID string
-	for _, p := range ps.Proxies {
-		if p.UnitID == village {
-			proxyID = p.ID
-		}
-	}
-	proxy := newKioskOfficial(t, m, petitions.NormalizeLogin(proxyID))
-	var board struct {
-		Mediators []struct{ ID string } `json:"mediators"`
-	}
-	proxy.do(t, "GET", "/api/v1/mediators?unit="+village, nil, http.StatusOK, &board)
-	mediatorID := board.Mediators[0].ID
-	var c struct {
-		ID        string `json:"id"`
-		CaseNo    string `json:"case_no"`
-		QueryCode string `json:"query_code"`
-	}
-	proxy.do(t, "POST", "/api/v1/cases", map[string]any{
-		"kind": "mediation", "category": "neighbours", "channel": "visit", "village": village,
-		"request": "相邻通行纠纷", "facts": "两户因院墙通道发生争执",
-		"parties": []map[string]any{{"id": "a", "side": "petitioner", "name": "张秀英"}, {"id": "b", "side": "respondent", "name": "王德厚"}},
-	}, http.StatusCreated, &c)
-	mediator := newKioskOfficial(t, m, petitions.NormalizeLogin(mediatorID))
-	step := func(o *kioskOfficial, name string, input map[string]any) {
-		t.Helper()
-		o.do(t, "POST", "/api/v1/cases/"+c.ID+"/transitions", map[string]any{"name": name, "input": input}, http.StatusOK, nil)
-	}
-	step(proxy, "pick", map[string]any{"mediator_id": mediatorID})
-	step(mediator, "accept", nil)
-	step(mediator, "start_mediation", nil)
+	mc := startMediation(t, "相邻通行纠纷", "两户因院墙通道发生争执")
+	m, c, mediator := mc.m, mc.c, mc.mediator
+	step := func(o *kioskOfficial, name string, input map[string]any) { t.Helper(); mc.step(t, o, name, input) }
 	step(mediator, "reach_agreement", map[string]any{"agreement": map[string]any{
 		"form": "written", "parties": []string{"a", "b"}, "facts": "两家院墙之间的通道为共用通道，王德厚在通道内堆放柴草。",
 		"issues": "通道内能否堆放柴草", "terms": "王德厚于十日内清理通道内的柴草，今后不在通道内堆放杂物；张秀英不再追究。",
@@ -96,6 +61,62 @@ func TestBrowserAgreement(t *testing.T) {
 	}
 	step(mediator, "countersign", map[string]any{"sign_manner": "electronic"})
 	step(mediator, "make_effective", nil)
+}
+
+// mediationCase is a mediation of the demo county (seed 9) in mediation:
+// registered by the village's proxy between parties "a" and "b", picked,
+// accepted and started by the board's first mediator.
+type mediationCase struct {
+	m                        *Main
+	village                  string
+	proxy, mediator          *kioskOfficial
+	mediatorID, mediatorName string
+	c                        struct {
+		ID        string `json:"id"`
+		CaseNo    string `json:"case_no"`
+		QueryCode string `json:"query_code"`
+	}
+}
+
+// step runs transition name of the case as o.
+func (mc *mediationCase) step(t *testing.T, o *kioskOfficial, name string, input map[string]any) {
+	t.Helper()
+	o.do(t, "POST", "/api/v1/cases/"+mc.c.ID+"/transitions", map[string]any{"name": name, "input": input}, http.StatusOK, nil)
+}
+
+// startMediation starts a server on the demo county and brings a mediation
+// with request and facts to the state in mediation.
+func startMediation(t *testing.T, request, facts string) *mediationCase {
+	t.Helper()
+	const seed = 9
+	mc := &mediationCase{village: demo.VillageID(0, 0)}
+	mc.m = mustRunMainWith(t, func(c *Config) {
+		if err := loadDemo(context.Background(), *c, demo.Config{Cases: 10, Seed: seed}, io.Discard); err != nil {
+			t.Fatalf("demo: %v", err)
+		}
+	})
+	var proxyID string
+	for _, p := range demo.NewPeople(seed).Proxies {
+		if p.UnitID == mc.village {
+			proxyID = p.ID
+		}
+	}
+	mc.proxy = newKioskOfficial(t, mc.m, petitions.NormalizeLogin(proxyID))
+	var board struct {
+		Mediators []struct{ ID, Name string } `json:"mediators"`
+	}
+	mc.proxy.do(t, "GET", "/api/v1/mediators?unit="+mc.village, nil, http.StatusOK, &board)
+	mc.mediatorID, mc.mediatorName = board.Mediators[0].ID, board.Mediators[0].Name
+	mc.proxy.do(t, "POST", "/api/v1/cases", map[string]any{
+		"kind": "mediation", "category": "neighbours", "channel": "visit", "village": mc.village,
+		"request": request, "facts": facts,
+		"parties": []map[string]any{{"id": "a", "side": "petitioner", "name": "张秀英"}, {"id": "b", "side": "respondent", "name": "王德厚"}},
+	}, http.StatusCreated, &mc.c)
+	mc.mediator = newKioskOfficial(t, mc.m, petitions.NormalizeLogin(mc.mediatorID))
+	mc.step(t, mc.proxy, "pick", map[string]any{"mediator_id": mc.mediatorID})
+	mc.step(t, mc.mediator, "accept", nil)
+	mc.step(t, mc.mediator, "start_mediation", nil)
+	return mc
 }
 
 func errString(err error) string {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,47 +21,13 @@ import (
 // fields are labelled and its controls at least 15 mm.
 func TestBrowserAgreementDesk(t *testing.T) {
 	browser := newBrowser(t)
-	const seed = 9
-	m := mustRunMainWith(t, func(c *Config) {
-		if err := loadDemo(context.Background(), *c, demo.Config{Cases: 10, Seed: seed}, io.Discard); err != nil {
-			t.Fatalf("demo: %v", err)
-		}
-	})
-	ps := demo.NewPeople(seed)
-	village := demo.VillageID(0, 0)
-	var proxyID string
-	for _, p := range ps.Proxies {
-		if p.UnitID == village {
-			proxyID = p.ID
-		}
-	}
-	proxy := newKioskOfficial(t, m, petitions.NormalizeLogin(proxyID))
-	var board struct {
-		Mediators []struct{ ID, Name string } `json:"mediators"`
-	}
-	proxy.do(t, "GET", "/api/v1/mediators?unit="+village, nil, http.StatusOK, &board)
-	mediatorID, mediatorName := board.Mediators[0].ID, board.Mediators[0].Name
 	const (
 		request = "请求王德厚赔偿院墙修缮费用"
 		facts   = "王德厚拆除旧房时碰倒张秀英家院墙约五米"
 	)
-	var c struct {
-		ID        string `json:"id"`
-		CaseNo    string `json:"case_no"`
-		QueryCode string `json:"query_code"`
-	}
-	proxy.do(t, "POST", "/api/v1/cases", map[string]any{
-		"kind": "mediation", "category": "neighbours", "channel": "visit", "village": village, "request": request, "facts": facts,
-		"parties": []map[string]any{{"id": "a", "side": "petitioner", "name": "张秀英"}, {"id": "b", "side": "respondent", "name": "王德厚"}},
-	}, http.StatusCreated, &c)
-	mediator := newKioskOfficial(t, m, petitions.NormalizeLogin(mediatorID))
-	step := func(o *kioskOfficial, name string, input map[string]any) {
-		t.Helper()
-		o.do(t, "POST", "/api/v1/cases/"+c.ID+"/transitions", map[string]any{"name": name, "input": input}, http.StatusOK, nil)
-	}
-	step(proxy, "pick", map[string]any{"mediator_id": mediatorID})
-	step(mediator, "accept", nil)
-	step(mediator, "start_mediation", nil)
+	mc := startMediation(t, request, facts)
+	m, c, village, mediator := mc.m, mc.c, mc.village, mc.mediator
+	mediatorID, mediatorName := mc.mediatorID, mc.mediatorName
 
 	// The mediator signs in on the desk and opens the village's room for a mediation.
 	desk := openPage(t, browser, "mediator", m.BaseURL()+"/desk", 1024, 768)
