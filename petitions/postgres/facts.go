@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/factsql"
 )
 
 // SaveFacts stores the statistics facts of a case; see petitions.Store.
@@ -138,8 +139,8 @@ func readFactsState(ctx context.Context, tx pgx.Tx, f *petitions.CaseFacts) (sta
 			ORDER BY id <> $2, code <> $2, id LIMIT 1), '')`, f.Station, f.Village).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&station, &village)
 	})
-	b.Queue(`SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f WHERE f.case_id = $1`, f.CaseID).QueryRow(func(row pgx.Row) error {
-		o, err := scanFacts(row, true)
+	b.Queue(`SELECT `+factsql.FactsColumns+` FROM case_facts f WHERE f.case_id = $1`, f.CaseID).QueryRow(func(row pgx.Row) error {
+		o, err := factsql.ScanFacts(row.Scan)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

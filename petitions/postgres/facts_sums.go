@@ -4,53 +4,12 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/factsql"
 )
-
-// factsSumsColumns are the columns of case_facts the sums count
-// (scanFacts), as selected from f.
-const factsSumsColumns = `f.case_id, f.registered, f.kind, f.lead_unit, f.station_unit, f.village_unit, f.owner,
-	f.received_at, f.repeat_links, f.headcount, f.accept_due_day, f.accept_decided, f.accept_on_time, f.replied_at,
-	f.replied_on_time, f.accepted_at, f.resolved, f.effective_at, f.applied, f.perf_ended_at, f.performed,
-	f.closed_at, f.handling_days, f.ratings, f.satisfied`
-
-// factsRunningColumns follow factsSumsColumns when the running deadline
-// is read too (scanFacts with running).
-const factsRunningColumns = `, f.active, f.running_day, f.running_passed`
-
-// scanFacts reads the facts of factsSumsColumns, and of
-// factsRunningColumns if running, the units as stored.
-func scanFacts(row pgx.Row, running bool) (*petitions.CaseFacts, error) {
-	f := &petitions.CaseFacts{}
-	var kind string
-	var at [9]*int64
-	var days *int
-	dst := []any{&f.CaseID, &f.Registered, &kind, &f.LeadUnit, &f.StationUnit, &f.VillageUnit, &f.Owner,
-		&at[0], &f.RepeatLinks, &f.Headcount, &at[1], &f.AcceptDecided, &f.AcceptOnTime, &at[2],
-		&f.RepliedOnTime, &at[3], &f.Resolved, &at[4], &f.Applied, &at[5], &f.Performed,
-		&at[6], &days, &f.Ratings, &f.Satisfied}
-	if running {
-		dst = append(dst, &f.Active, &at[7], &at[8])
-	}
-	if err := row.Scan(dst...); err != nil {
-		return nil, err
-	}
-	f.Kind = petitions.Kind(kind)
-	for i, t := range []*time.Time{&f.ReceivedAt, &f.AcceptDueDay, &f.RepliedAt, &f.AcceptedAt, &f.EffectiveAt,
-		&f.PerfEndedAt, &f.ClosedAt, &f.RunningDay, &f.RunningPassed} {
-		if at[i] != nil {
-			*t = time.UnixMicro(*at[i])
-		}
-	}
-	if days != nil {
-		f.HasHandling, f.HandlingDays = true, *days
-	}
-	return f, nil
-}
 
 // upsertSums adds the counts of one row of sums ($4…) to its row
 // ($1…$3), making it if need be.
@@ -137,7 +96,7 @@ func rebuildFactSums(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	mediators := map[string][]petitions.MediatorFacts{}
+	rb := factsql.NewRebuild(parents)
 	rows, err := tx.Query(ctx, `SELECT case_id, mediator, ratings, satisfied FROM case_fact_mediators`)
 	if err != nil {
 		return internal(err, "fact sums: mediators")
@@ -145,26 +104,23 @@ func rebuildFactSums(ctx context.Context, tx pgx.Tx) error {
 	var id string
 	var m petitions.MediatorFacts
 	_, err = pgx.ForEachRow(rows, []any{&id, &m.ID, &m.Ratings, &m.Satisfied}, func() error {
-		mediators[id] = append(mediators[id], m)
+		rb.Mediator(id, m)
 		return nil
 	})
 	if err != nil {
 		return internal(err, "fact sums: mediators")
 	}
-	sums := petitions.NewFactSums()
-	rows, err = tx.Query(ctx, `SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f`)
+	rows, err = tx.Query(ctx, `SELECT `+factsql.FactsColumns+` FROM case_facts f`)
 	if err != nil {
 		return internal(err, "fact sums: facts")
 	}
 	for rows.Next() {
-		f, err := scanFacts(rows, true)
+		f, err := factsql.ScanFacts(rows.Scan)
 		if err != nil {
 			rows.Close()
 			return internal(err, "fact sums: facts")
 		}
-		f.Mediators = mediators[f.CaseID]
-		f.Within = petitions.Within(parents, f.LeadUnit, f.StationUnit, f.VillageUnit)
-		sums.Add(f, 1)
+		rb.Case(f)
 	}
 	if err := rows.Err(); err != nil {
 		return internal(err, "fact sums: facts")
@@ -174,6 +130,7 @@ func rebuildFactSums(ctx context.Context, tx pgx.Tx) error {
 			return internal(err, "fact sums: clear %s", t)
 		}
 	}
+	sums := rb.Sums()
 	keys, days, running := sums.Changed()
 	var sumRows, dayRows, runRows [][]any
 	for _, k := range keys {

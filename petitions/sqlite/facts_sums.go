@@ -4,56 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
 
 	"hearingroom/petitions"
+	"hearingroom/petitions/factsql"
 )
-
-// factsSumsColumns are the columns of case_facts the sums count
-// (scanFacts), as selected from f.
-const factsSumsColumns = `f.case_id, f.registered, f.kind, f.lead_unit, f.station_unit, f.village_unit, f.owner,
-	f.received_at, f.repeat_links, f.headcount, f.accept_due_day, f.accept_decided, f.accept_on_time, f.replied_at,
-	f.replied_on_time, f.accepted_at, f.resolved, f.effective_at, f.applied, f.perf_ended_at, f.performed,
-	f.closed_at, f.handling_days, f.ratings, f.satisfied`
-
-// factsRunningColumns follow factsSumsColumns when the running deadline
-// is read too (scanFacts with running).
-const factsRunningColumns = `, f.active, f.running_day, f.running_passed`
-
-// scanFacts reads the facts of factsSumsColumns, and of
-// factsRunningColumns if running, the units as stored.
-func scanFacts(scan func(dest ...any) error, running bool) (*petitions.CaseFacts, error) {
-	f := &petitions.CaseFacts{}
-	var kind string
-	var at [9]*int64
-	var days *int
-	dst := []any{&f.CaseID, &f.Registered, &kind, &f.LeadUnit, &f.StationUnit, &f.VillageUnit, &f.Owner,
-		&at[0], &f.RepeatLinks, &f.Headcount, &at[1], &f.AcceptDecided, &f.AcceptOnTime, &at[2],
-		&f.RepliedOnTime, &at[3], &f.Resolved, &at[4], &f.Applied, &at[5], &f.Performed,
-		&at[6], &days, &f.Ratings, &f.Satisfied}
-	if running {
-		dst = append(dst, &f.Active, &at[7], &at[8])
-	}
-	if err := scan(dst...); err != nil {
-		return nil, err
-	}
-	f.Kind = petitions.Kind(kind)
-	for i, t := range []*time.Time{&f.ReceivedAt, &f.AcceptDueDay, &f.RepliedAt, &f.AcceptedAt, &f.EffectiveAt,
-		&f.PerfEndedAt, &f.ClosedAt, &f.RunningDay, &f.RunningPassed} {
-		if at[i] != nil {
-			*t = time.UnixMicro(*at[i])
-		}
-	}
-	if days != nil {
-		f.HasHandling, f.HandlingDays = true, *days
-	}
-	return f, nil
-}
 
 // storedFacts returns what the sums count of the stored facts of case id,
 // with its mediators, or nil if it has none.
 func storedFacts(ctx context.Context, tx *sql.Tx, id string) (*petitions.CaseFacts, error) {
-	f, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f WHERE f.case_id = ?`, id).Scan, true)
+	f, err := factsql.ScanFacts(tx.QueryRowContext(ctx, `SELECT `+factsql.FactsColumns+` FROM case_facts f WHERE f.case_id = ?`, id).Scan)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -186,7 +145,7 @@ func rebuildFactSums(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	mediators := map[string][]petitions.MediatorFacts{}
+	rb := factsql.NewRebuild(parents)
 	rows, err := tx.QueryContext(ctx, `SELECT case_id, mediator, ratings, satisfied FROM case_fact_mediators`)
 	if err != nil {
 		return internal(err, "fact sums: mediators")
@@ -198,25 +157,22 @@ func rebuildFactSums(ctx context.Context, tx *sql.Tx) error {
 			rows.Close()
 			return internal(err, "fact sums: mediators")
 		}
-		mediators[id] = append(mediators[id], m)
+		rb.Mediator(id, m)
 	}
 	if err := rows.Close(); err != nil {
 		return internal(err, "fact sums: mediators")
 	}
-	sums := petitions.NewFactSums()
-	rows, err = tx.QueryContext(ctx, `SELECT `+factsSumsColumns+factsRunningColumns+` FROM case_facts f`)
+	rows, err = tx.QueryContext(ctx, `SELECT `+factsql.FactsColumns+` FROM case_facts f`)
 	if err != nil {
 		return internal(err, "fact sums: facts")
 	}
 	for rows.Next() {
-		f, err := scanFacts(rows.Scan, true)
+		f, err := factsql.ScanFacts(rows.Scan)
 		if err != nil {
 			rows.Close()
 			return internal(err, "fact sums: facts")
 		}
-		f.Mediators = mediators[f.CaseID]
-		f.Within = petitions.Within(parents, f.LeadUnit, f.StationUnit, f.VillageUnit)
-		sums.Add(f, 1)
+		rb.Case(f)
 	}
 	if err := rows.Close(); err != nil {
 		return internal(err, "fact sums: facts")
@@ -226,7 +182,7 @@ func rebuildFactSums(ctx context.Context, tx *sql.Tx) error {
 			return internal(err, "fact sums: clear %s", t)
 		}
 	}
-	if err := addSums(ctx, tx, sums); err != nil {
+	if err := addSums(ctx, tx, rb.Sums()); err != nil {
 		return internal(err, "fact sums: write")
 	}
 	return nil
