@@ -434,7 +434,13 @@ func stats(tb testing.TB, p *page) pageStats {
 // the publisher named from.
 func waitMedia(tb testing.TB, p *page, from string) {
 	tb.Helper()
-	waitFor(tb, fmt.Sprintf("media from %s on %s's page", from, p.name), mediaDeadline, func() (bool, string) {
+	waitMediaWithin(tb, p, from, mediaDeadline)
+}
+
+// waitMediaWithin is waitMedia with its own deadline.
+func waitMediaWithin(tb testing.TB, p *page, from string, deadline time.Duration) {
+	tb.Helper()
+	waitFor(tb, fmt.Sprintf("media from %s on %s's page", from, p.name), deadline, func() (bool, string) {
 		raw, err := eval[[]byte](p, `hr.stats()`)
 		if err != nil {
 			return false, err.Error()

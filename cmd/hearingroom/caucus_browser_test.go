@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -16,18 +15,7 @@ const caucusDeadline = 3 * time.Minute
 // waitMediaSlow is waitMedia within caucusDeadline.
 func waitMediaSlow(tb testing.TB, p *page, from string) {
 	tb.Helper()
-	waitFor(tb, fmt.Sprintf("media from %s on %s's page", from, p.name), caucusDeadline, func() (bool, string) {
-		raw, err := eval[[]byte](p, `hr.stats()`)
-		if err != nil {
-			return false, err.Error()
-		}
-		var s pageStats
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return false, err.Error()
-		}
-		frames, packets := s.from(from)
-		return frames > 0 && packets > 0, fmt.Sprintf("frames %d, packets %d from %s; stats %s", frames, packets, from, raw)
-	})
+	waitMediaWithin(tb, p, from, caucusDeadline)
 }
 
 // TestBrowserCaucus: a mediation in three browsers. Party B waits until the
