@@ -2,11 +2,7 @@ package petitions
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -215,7 +211,7 @@ func (r *SessionRecorder) joined(f sessionFact) {
 	started := s == nil
 	if started {
 		s = &Session{
-			ID: newSessionID(f.at), Kind: sessionKind(f.room, meta.kind), Room: f.room,
+			ID: NewID(f.at), Kind: sessionKind(f.room, meta.kind), Room: f.room,
 			Start: f.at, Status: SessionLive, Participants: []SessionParticipant{},
 		}
 		r.live[f.room] = s
@@ -501,23 +497,6 @@ func defaultRole(p media.Participant) string {
 		return "host"
 	}
 	return "participant"
-}
-
-// newSessionID returns a UUID version 7 for a session starting at at: ids
-// sort by start time (to the millisecond), so Store.Sessions pages in
-// roughly chronological order.
-func newSessionID(at time.Time) string {
-	var b [16]byte
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(errors.Join(errors.New("petitions: no randomness"), err))
-	}
-	var ms [8]byte
-	binary.BigEndian.PutUint64(ms[:], uint64(at.UnixMilli()))
-	copy(b[:6], ms[2:])
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // latest returns the latest of ts.

@@ -31,7 +31,7 @@ func (r *SessionRecorder) meetingPresent(s *Session) bool {
 // people present in s (their presences begin at at, in the room each was
 // in), and returns it.
 func (r *SessionRecorder) turn(s *Session, kind SessionKind, at time.Time) *Session {
-	next := &Session{ID: newSessionID(at), Kind: kind, Room: s.Room, Station: s.Station, Start: at,
+	next := &Session{ID: NewID(at), Kind: kind, Room: s.Room, Station: s.Station, Start: at,
 		Status: SessionLive, Participants: []SessionParticipant{}}
 	seats := map[string]SessionKind{}
 	for _, p := range s.Participants {

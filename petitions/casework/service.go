@@ -13,7 +13,6 @@ package casework
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -181,13 +180,8 @@ func primaryRole(a petitions.Actor) petitions.Role {
 	return a.Roles[0].Role
 }
 
-// newID returns a random UUID (version 4).
-func newID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
-}
+// newID returns a new time-ordered id (petitions.NewID).
+func newID() string { return petitions.NewID(time.Now()) }
 
 // china is the county's time zone: days, years and schedules are counted
 // in it.

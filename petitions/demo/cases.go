@@ -117,11 +117,17 @@ func (g *gen) newCase(kind petitions.Kind, at time.Time) (*run, matter) {
 	m := matters[cat][r.IntN(len(matters[cat]))]
 	year := at.In(china).Year()
 	g.serial[year]++
+	// A UUID version 7 made when the case came in (see petitions.NewID),
+	// its random bits from the generator's seed.
 	u := make([]byte, 16)
 	for i := range u {
 		u[i] = byte(r.IntN(256))
 	}
-	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+	ms := uint64(at.UnixMilli())
+	for i := range 6 {
+		u[i] = byte(ms >> (40 - 8*i))
+	}
+	u[6], u[8] = u[6]&0x0f|0x70, u[8]&0x3f|0x80
 	amount := (1 + r.IntN(60)) * 500
 	fill := strings.NewReplacer("%s", vname, "%d", strconv.Itoa(amount))
 	p := &petitions.Petition{

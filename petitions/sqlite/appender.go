@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -32,7 +31,7 @@ type appendItem struct {
 	// CaseID set and unsealed, or nil to append none. It may run more than
 	// once (a batch that lost a race runs again) and must not keep state
 	// between runs.
-	write func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error)
+	write func(ctx context.Context, tx *wtx) (*petitions.Event, error)
 	// newCase says that the event is the first of a case that write
 	// created, so that it has no previous case event to look up.
 	newCase bool
@@ -96,12 +95,13 @@ func (db *DB) runBatch(ctx context.Context, items []*item) {
 // on their own and returns the others: committed if err is nil, to run
 // again if err wraps errRetry, failed with err otherwise.
 func (db *DB) batch1(ctx context.Context, items []*item) ([]*item, error) {
+	db.prepareNoted(ctx)
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return items, internal(err, "connect")
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx, conn)
 	if err != nil {
 		return items, internal(err, "begin")
 	}

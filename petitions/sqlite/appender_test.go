@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -27,7 +26,7 @@ func (db *DB) createInOneBatch(ctx context.Context, ps []*petitions.Petition, ev
 		items = append(items, it)
 	}
 	if stmt != "" {
-		items = append(items, &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
+		items = append(items, &appendItem{write: func(ctx context.Context, tx *wtx) (*petitions.Event, error) {
 			_, err := tx.ExecContext(ctx, stmt)
 			return nil, err
 		}})

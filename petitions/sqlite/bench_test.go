@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"testing"
 
@@ -20,7 +19,7 @@ func BenchmarkWorklist(b *testing.B) {
 	ctx := context.Background()
 	n := storetest.BenchCases()
 	for lo := 1; lo <= n; lo += 1000 {
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := db.inTx(ctx, func(tx *wtx) error {
 			for i := lo; i < lo+1000 && i <= n; i++ {
 				p := storetest.BenchCase(i)
 				doc, err := json.Marshal(p)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"iter"
@@ -46,7 +45,7 @@ func (db *DB) BulkLoad(ctx context.Context, cases iter.Seq2[*petitions.BulkCase,
 // wrote to stats when it commits.
 func (db *DB) writeBulk(ctx context.Context, batch []*petitions.BulkCase, stats *petitions.BulkStats) error {
 	var n petitions.BulkStats
-	err := db.tx1(ctx, func(tx *sql.Tx) error {
+	err := db.tx1(ctx, func(tx *wtx) error {
 		tip, err := lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events ORDER BY seq DESC LIMIT 1`)
 		if err != nil {
 			return internal(err, "bulk load: read the last event")

@@ -15,7 +15,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *petitions.Event) error {
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
+	it := &appendItem{write: func(ctx context.Context, tx *wtx) (*petitions.Event, error) {
 		if ev.CaseID != "" {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM petitions WHERE id = ?`, ev.CaseID).Scan(&n); err != nil {
@@ -39,7 +39,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *petitions.Event) error {
 // tx sees them, and inserts it: the append of a write transaction of its
 // own, outside the appender (MarkDelivered). On any error ev is left unchanged. A lost race
 // for a sequence number (another writer on the file) wraps errRetry.
-func appendEvent(ctx context.Context, tx *sql.Tx, ev *petitions.Event) error {
+func appendEvent(ctx context.Context, tx *wtx, ev *petitions.Event) error {
 	prev, err := lastEvent(ctx, tx, `SELECT `+eventColumns+` FROM ledger_events ORDER BY seq DESC LIMIT 1`)
 	if err != nil {
 		return internal(err, "event: read the last event")
@@ -86,7 +86,7 @@ func scanEvent(row interface{ Scan(...any) error }, e *petitions.Event) error {
 	return nil
 }
 
-func lastEvent(ctx context.Context, tx *sql.Tx, query string, args ...any) (*petitions.Event, error) {
+func lastEvent(ctx context.Context, tx *wtx, query string, args ...any) (*petitions.Event, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

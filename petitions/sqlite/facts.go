@@ -10,7 +10,7 @@ import (
 
 // SaveFacts stores the statistics facts of a case; see petitions.Store.
 func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var stored sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT (SELECT version FROM case_facts WHERE case_id = ?1)
 			FROM petitions WHERE id = ?1`, f.CaseID).Scan(&stored)
@@ -29,7 +29,7 @@ func (db *DB) SaveFacts(ctx context.Context, f *petitions.CaseFacts) error {
 
 // writeFacts replaces the facts of case f.CaseID by f, and the case's
 // counts in the sums by f's, inside the caller's transaction.
-func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) error {
+func (db *DB) writeFacts(ctx context.Context, tx *wtx, f *petitions.CaseFacts) error {
 	old, err := storedFacts(ctx, tx, f.CaseID)
 	if err != nil {
 		return err
@@ -46,14 +46,14 @@ func (db *DB) writeFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts
 
 // writeNewFacts writes the facts f of a case created in tx, which has none
 // yet, and returns what they add to the sums, for the caller to write.
-func (db *DB) writeNewFacts(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) (*petitions.FactSums, error) {
+func (db *DB) writeNewFacts(ctx context.Context, tx *wtx, f *petitions.CaseFacts) (*petitions.FactSums, error) {
 	return db.replaceFacts(ctx, tx, nil, f)
 }
 
 // replaceFacts replaces the facts old (nil for none) of case f.CaseID by f
 // and returns the change to the sums.
-func (db *DB) replaceFacts(ctx context.Context, tx *sql.Tx, old, f *petitions.CaseFacts) (*petitions.FactSums, error) {
-	station, village, err := factsOrigin(ctx, tx, f)
+func (db *DB) replaceFacts(ctx context.Context, tx *wtx, old, f *petitions.CaseFacts) (*petitions.FactSums, error) {
+	station, village, err := resolveOrigin(ctx, tx, f.CaseID, f.Station, f.Village)
 	if err != nil {
 		return nil, err
 	}
@@ -119,25 +119,6 @@ func (db *DB) replaceFacts(ctx context.Context, tx *sql.Tx, old, f *petitions.Ca
 		}
 	}
 	return sums, nil
-}
-
-// factsOrigin resolves the station and village of f to units, as
-// writeListing does.
-func factsOrigin(ctx context.Context, tx *sql.Tx, f *petitions.CaseFacts) (station, village string, err error) {
-	if f.Station != "" {
-		err := tx.QueryRowContext(ctx, `SELECT unit FROM stations WHERE id = ?`, f.Station).Scan(&station)
-		if err != nil && err != sql.ErrNoRows {
-			return "", "", internal(err, "case %s: station unit", f.CaseID)
-		}
-	}
-	if f.Village != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE id = ?1 OR code = ?1 OR name = ?1
-			ORDER BY id <> ?1, code <> ?1, id LIMIT 1`, f.Village).Scan(&village)
-		if err != nil && err != sql.ErrNoRows {
-			return "", "", internal(err, "case %s: village unit", f.CaseID)
-		}
-	}
-	return station, village, nil
 }
 
 // micro returns t in Unix microseconds, nil for the zero time.

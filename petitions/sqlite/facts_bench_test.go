@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"hearingroom/petitions/storetest"
@@ -27,7 +26,7 @@ func BenchmarkStatisticsFacts(b *testing.B) {
 	}
 	n := storetest.BenchFactsCases()
 	for lo := 1; lo <= n; lo += 5000 {
-		err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := db.inTx(ctx, func(tx *wtx) error {
 			for i := lo; i < lo+5000 && i <= n; i++ {
 				if err := db.writeFacts(ctx, tx, storetest.BenchFacts(i)); err != nil {
 					return err

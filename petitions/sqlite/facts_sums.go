@@ -11,7 +11,7 @@ import (
 
 // storedFacts returns what the sums count of the stored facts of case id,
 // with its mediators, or nil if it has none.
-func storedFacts(ctx context.Context, tx *sql.Tx, id string) (*petitions.CaseFacts, error) {
+func storedFacts(ctx context.Context, tx *wtx, id string) (*petitions.CaseFacts, error) {
 	f, err := factsql.ScanFacts(tx.QueryRowContext(ctx, `SELECT `+factsql.FactsColumns+` FROM case_facts f WHERE f.case_id = ?`, id).Scan)
 	if err == sql.ErrNoRows {
 		return nil, nil
@@ -52,11 +52,10 @@ var upsertSums = func() string {
 		ON CONFLICT (scope, grp, bucket) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
 
-// addSums adds s to the sums tables, a statement per changed row, each
-// kind of statement prepared once (parsing the long upsert was most of a
-// case's cost). SQLite has one writer at a time: the order of the rows
+// addSums adds s to the sums tables, a statement per changed row (prepared:
+// see wtx). SQLite has one writer at a time: the order of the rows
 // does not matter here.
-func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
+func addSums(ctx context.Context, tx *wtx, s *petitions.FactSums) error {
 	rows, days, running := s.Changed()
 	if err := upsertEach(ctx, tx, upsertSums, len(rows), func(i int) []any {
 		k := rows[i]
@@ -82,19 +81,10 @@ func addSums(ctx context.Context, tx *sql.Tx, s *petitions.FactSums) error {
 	})
 }
 
-// upsertEach runs query, prepared once, with the arguments of each of n
-// rows.
-func upsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(i int) []any) error {
-	if n == 0 {
-		return nil
-	}
-	stmt, err := tx.PrepareContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+// upsertEach runs query with the arguments of each of n rows.
+func upsertEach(ctx context.Context, tx *wtx, query string, n int, args func(i int) []any) error {
 	for i := range n {
-		if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
+		if _, err := tx.ExecContext(ctx, query, args(i)...); err != nil {
 			return err
 		}
 	}
@@ -104,12 +94,12 @@ func upsertEach(ctx context.Context, tx *sql.Tx, query string, n int, args func(
 // within returns the units a case with these units counts in for the sums
 // by unit (petitions.Within), from the store's copy of the units' parents,
 // read with tx when it lacks one of them.
-func (db *DB) within(ctx context.Context, tx *sql.Tx, units ...string) ([]string, error) {
+func (db *DB) within(ctx context.Context, tx *wtx, units ...string) ([]string, error) {
 	return db.parents.Within(func() (map[string]string, error) { return unitParents(ctx, tx) }, units...)
 }
 
 // unitParents reads the parent of every unit ("" for a root).
-func unitParents(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+func unitParents(ctx context.Context, tx *wtx) (map[string]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(parent_id, '') FROM units`)
 	if err != nil {
 		return nil, internal(err, "units' parents")
@@ -137,10 +127,10 @@ const unitSumsMigration = "0012_unit_sums.sql"
 // case, in one transaction: after facts were loaded without SaveFacts, or
 // to repair them.
 func (db *DB) RebuildFactSums(ctx context.Context) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return rebuildFactSums(ctx, tx) })
+	return db.inTx(ctx, func(tx *wtx) error { return rebuildFactSums(ctx, tx) })
 }
 
-func rebuildFactSums(ctx context.Context, tx *sql.Tx) error {
+func rebuildFactSums(ctx context.Context, tx *wtx) error {
 	parents, err := unitParents(ctx, tx)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ func (db *DB) EnqueueReminders(ctx context.Context, rs []petitions.Reminder, cha
 		return 0, err
 	}
 	added := 0
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		added = 0
 		now := db.now().UnixMicro()
 		for i := range rs {
@@ -54,7 +54,7 @@ func checkReminders(rs []petitions.Reminder, channels []string) error {
 
 // enqueueReminder inserts r with its deliveries and inbox entries, and
 // reports whether it did: false when a reminder with r.ID is stored.
-func enqueueReminder(ctx context.Context, tx *sql.Tx, r *petitions.Reminder, channels []string, now int64) (bool, error) {
+func enqueueReminder(ctx context.Context, tx *wtx, r *petitions.Reminder, channels []string, now int64) (bool, error) {
 	recipients, _ := json.Marshal(uniqueStrings(r.Recipients))
 	res, err := tx.ExecContext(ctx, `INSERT INTO reminders
 		(id, case_id, case_no, step, kind, due, fired_at, recipients, text, created_at)
@@ -152,7 +152,7 @@ func (db *DB) PendingDeliveries(ctx context.Context, channel string, now time.Ti
 // MarkDelivered records a delivery and appends its event; see
 // petitions.Store.
 func (db *DB) MarkDelivered(ctx context.Context, id, channel string, at time.Time, ev *petitions.Event) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var caseID string
 		var delivered sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT r.case_id, d.delivered_at
@@ -180,7 +180,7 @@ func (db *DB) MarkDelivered(ctx context.Context, id, channel string, at time.Tim
 
 // MarkFailed records a failed attempt; see petitions.Store.
 func (db *DB) MarkFailed(ctx context.Context, id, channel string, attempts int, next time.Time, lastErr string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM reminder_deliveries WHERE reminder_id = ? AND channel = ?`,
 			id, channel).Scan(&n); err != nil {
@@ -235,7 +235,7 @@ func (db *DB) Inbox(ctx context.Context, personID, after string, limit int) ([]*
 
 // MarkRead marks a reminder read in a person's inbox; see petitions.Store.
 func (db *DB) MarkRead(ctx context.Context, personID, id string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE reminder_inbox SET read_at = coalesce(read_at, ?)
 			WHERE person_id = ? AND reminder_id = ?`, db.now().UnixMicro(), personID, id)
 		if err != nil {

@@ -27,7 +27,7 @@ func (db *DB) CreatePerson(ctx context.Context, p *petitions.Person) error {
 	if err != nil {
 		return internal(err, "person %s: encode profile", p.ID)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO people
 			(id, login, name, phone, roles, disabled, password_hash, created_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, p.Login, p.Name, p.Phone, string(roles), p.Disabled, p.PasswordHash, created.UnixMicro(), profile)
@@ -112,7 +112,7 @@ func (db *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
 		return &petitions.Error{Code: petitions.EINVALID, Message: "No password hash given.",
 			Fields: map[string]string{"password": "required"}}
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE people SET password_hash = ? WHERE id = ?`, hash, id)
 		if err != nil {
 			return internal(err, "person %s: set password", id)
@@ -143,7 +143,7 @@ func (db *DB) UpdatePerson(ctx context.Context, p *petitions.Person) error {
 		return internal(err, "person %s: encode profile", p.ID)
 	}
 	var stored *petitions.Person
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE people SET name = ?, phone = ?, roles = ?, disabled = ?, profile = ? WHERE id = ?`,
 			p.Name, p.Phone, string(roles), p.Disabled, profile, p.ID)
 		if err != nil {
@@ -216,7 +216,7 @@ func (db *DB) CreatePairing(ctx context.Context, codeHash, station string, expir
 	if len(fields) > 0 {
 		return &petitions.Error{Code: petitions.EINVALID, Message: "The pairing is invalid.", Fields: fields}
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO pairings (code_hash, station, expires_at, created_at, redeemed_at, terminal_id)
 			VALUES (?, ?, ?, ?, 0, '')`, codeHash, station, expires.UnixMicro(), db.now().UnixMicro())
 		if isUnique(err) {
@@ -237,7 +237,7 @@ func (db *DB) RedeemPairing(ctx context.Context, codeHash string, t *petitions.T
 		return err
 	}
 	var station string
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		var expires, redeemed int64
 		err := tx.QueryRowContext(ctx, `SELECT station, expires_at, redeemed_at FROM pairings WHERE code_hash = ?`, codeHash).
 			Scan(&station, &expires, &redeemed)
@@ -309,7 +309,7 @@ func (db *DB) TerminalByCredential(ctx context.Context, secretHash string) (*pet
 
 // RevokeTerminal revokes a terminal's credential; see petitions.Store.
 func (db *DB) RevokeTerminal(ctx context.Context, id string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var revoked int64
 		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM terminals WHERE id = ?`, id).Scan(&revoked)
 		if errors.Is(err, sql.ErrNoRows) {

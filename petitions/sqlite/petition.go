@@ -44,22 +44,12 @@ func (db *DB) createItem(p *petitions.Petition, ev *petitions.Event, f *petition
 		return nil, internal(err, "case %s: encode", p.ID)
 	}
 	it := &appendItem{newCase: true}
-	it.write = func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
-		now := db.now().UnixMicro()
-		_, err := tx.ExecContext(ctx, `INSERT INTO petitions
-			(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State), string(c.Kind), now, now, string(doc))
-		if isUnique(err) {
-			return nil, petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
-		}
-		if err != nil {
-			return nil, internal(err, "case %s: insert", c.ID)
-		}
-		if err := writeListing(ctx, tx, c); err != nil {
+	it.write = func(ctx context.Context, tx *wtx) (*petitions.Event, error) {
+		if err := insertNewCase(ctx, tx, c, doc, db.now().UnixMicro()); err != nil {
 			return nil, err
 		}
 		if f != nil { // the facts' sums are the batch's to write (it.sums)
+			var err error
 			if it.sums, err = db.writeNewFacts(ctx, tx, f); err != nil {
 				return nil, err
 			}
@@ -83,7 +73,7 @@ func (db *DB) UpdatePetition(ctx context.Context, p *petitions.Petition, expecte
 	if err != nil {
 		return internal(err, "case %s: encode", p.ID)
 	}
-	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
+	it := &appendItem{write: func(ctx context.Context, tx *wtx) (*petitions.Event, error) {
 		var stored int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM petitions WHERE id = ?`, c.ID).Scan(&stored)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -16,7 +16,7 @@ func (db *DB) SaveSession(ctx context.Context, s *petitions.Session) error {
 		return err
 	}
 	c := s.Clone()
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		var stored string
 		err := tx.QueryRowContext(ctx, `SELECT case_id FROM sessions WHERE id = ?`, c.ID).Scan(&stored)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -138,7 +138,7 @@ func (db *DB) LinkSession(ctx context.Context, sessionID, caseID string, ev *pet
 	if ev == nil {
 		return petitions.Errorf(petitions.EINVALID, "No event given.")
 	}
-	it := &appendItem{write: func(ctx context.Context, tx *sql.Tx) (*petitions.Event, error) {
+	it := &appendItem{write: func(ctx context.Context, tx *wtx) (*petitions.Event, error) {
 		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT doc FROM sessions WHERE id = ?`, sessionID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", sessionID)

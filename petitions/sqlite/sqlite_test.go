@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -55,7 +54,7 @@ func (db tamperDB) DeleteEvent(ctx context.Context, seq int64) error {
 }
 
 func (db tamperDB) ForceTamperEvent(ctx context.Context, seq int64, field, value string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		var trigger string
 		if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'ledger_events_no_update'`).Scan(&trigger); err != nil {
 			return err

@@ -16,7 +16,7 @@ func (db *DB) CreateStation(ctx context.Context, s *petitions.Station) error {
 	if err := s.Validate(); err != nil { // EINVALID for nil too
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO stations (id, unit, name, hours) VALUES (?, ?, ?, ?)`, s.ID, s.Unit, s.Name, s.Hours)
 		switch {
 		case isUnique(err):
@@ -36,7 +36,7 @@ func (db *DB) UpdateStation(ctx context.Context, s *petitions.Station) error {
 	if err := s.Validate(); err != nil { // EINVALID for nil too
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		err := tx.QueryRowContext(ctx, `UPDATE stations SET name = ?, hours = ? WHERE id = ? RETURNING unit`,
 			s.Name, s.Hours, s.ID).Scan(&s.Unit)
 		switch {
@@ -80,7 +80,7 @@ func (db *DB) CreateReception(ctx context.Context, r *petitions.Reception) error
 	if created.IsZero() {
 		created = db.now()
 	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO receptions
 			(id, day, station, leader_id, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Day, r.Station, r.LeaderID, r.Note, r.CreatedBy, created.UnixMicro())
@@ -106,7 +106,7 @@ func (db *DB) CreateReception(ctx context.Context, r *petitions.Reception) error
 // DeleteReception removes an entry of the reception schedule; see
 // petitions.Store.
 func (db *DB) DeleteReception(ctx context.Context, id string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM receptions WHERE id = ?`, id)
 		if err != nil {
 			return internal(err, "reception %s: delete", id)

@@ -23,10 +23,10 @@ func (db *DB) CreateUnit(ctx context.Context, u *petitions.Unit) error {
 	if len(fields) > 0 {
 		return &petitions.Error{Code: petitions.EINVALID, Message: "The unit is invalid.", Fields: fields}
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error { return createUnit(ctx, tx, u) })
+	return db.inTx(ctx, func(tx *wtx) error { return createUnit(ctx, tx, u) })
 }
 
-func createUnit(ctx context.Context, tx *sql.Tx, u *petitions.Unit) error {
+func createUnit(ctx context.Context, tx *wtx, u *petitions.Unit) error {
 	depth := 0
 	var parent any
 	if u.ParentID != "" {

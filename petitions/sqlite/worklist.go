@@ -16,60 +16,132 @@ const worklistMigration = "0006_worklists.sql"
 // (petitions.ListingOf), resolving its origin units against the stations and
 // units tables as they stand: a case is always written after its station
 // and units exist.
-func writeListing(ctx context.Context, tx *sql.Tx, p *petitions.Petition) error {
+func writeListing(ctx context.Context, tx *wtx, p *petitions.Petition) error {
 	l := petitions.ListingOf(p)
-	units := l.Units
-	if l.Station != "" {
-		var u string
-		err := tx.QueryRowContext(ctx, `SELECT unit FROM stations WHERE id = ?`, l.Station).Scan(&u)
-		if err != nil && err != sql.ErrNoRows {
-			return internal(err, "case %s: station unit", p.ID)
-		}
-		units = append(units, u)
+	units, err := listingUnits(ctx, tx, p.ID, l)
+	if err != nil {
+		return err
 	}
-	if l.Village != "" {
-		var u string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE id = ?1 OR code = ?1 OR name = ?1
-			ORDER BY id <> ?1, code <> ?1, id LIMIT 1`, l.Village).Scan(&u)
-		if err != nil && err != sql.ErrNoRows {
-			return internal(err, "case %s: village unit", p.ID)
-		}
-		units = append(units, u)
+	_, err = tx.ExecContext(ctx, `UPDATE petitions SET due_at = ?, due_key = ?, active = ?, supervised = ?,
+		risk = ?, risk_rank = ?, category = ?, received_at = ?, repeat = ?, owner = ?, filed_by = ? WHERE id = ?`,
+		append(listingArgs(l), p.ID)...)
+	if err != nil {
+		return internal(err, "case %s: worklist columns", p.ID)
 	}
+	for _, t := range []string{"petition_units", "petition_persons"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE petition_id = ?`, p.ID); err != nil {
+			return internal(err, "case %s: %s", p.ID, t)
+		}
+	}
+	return insertSides(ctx, tx, p.ID, units, l.Persons)
+}
+
+// insertNewCase inserts the new case c, stored as doc, with its worklist
+// columns and side tables: one insert of its row, none changed after.
+func insertNewCase(ctx context.Context, tx *wtx, c *petitions.Petition, doc []byte, now int64) error {
+	l := petitions.ListingOf(c)
+	units, err := listingUnits(ctx, tx, c.ID, l)
+	if err != nil {
+		return err
+	}
+	args := append([]any{c.ID, c.CaseNo, petitions.QueryCodeHash(c.QueryCode), c.LeadUnit, string(c.State),
+		string(c.Kind), now, now, string(doc)}, listingArgs(l)...)
+	_, err = tx.ExecContext(ctx, `INSERT INTO petitions
+		(id, case_no, query_code_hash, lead_unit, state, kind, created_at, updated_at, version, doc,
+		 due_at, due_key, active, supervised, risk, risk_rank, category, received_at, repeat, owner, filed_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if isUnique(err) {
+		return petitions.Errorf(petitions.ECONFLICT, "A case with id %s or number %s exists.", c.ID, c.CaseNo)
+	}
+	if err != nil {
+		return internal(err, "case %s: insert", c.ID)
+	}
+	return insertSides(ctx, tx, c.ID, units, l.Persons)
+}
+
+// listingArgs is the worklist columns of l, in the order of writeListing's
+// and insertNewCase's statements.
+func listingArgs(l petitions.Listing) []any {
 	var due any
 	if !l.DueAt.IsZero() {
 		due = l.DueAt.UnixMicro()
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE petitions SET due_at = ?, due_key = ?, active = ?, supervised = ?,
-		risk = ?, risk_rank = ?, category = ?, received_at = ?, repeat = ?, owner = ?, filed_by = ? WHERE id = ?`,
-		due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category, l.ReceivedAt.UnixMicro(),
-		l.Repeat, l.Owner, l.FiledBy, p.ID)
+	return []any{due, l.DueKey(), l.Active, l.Supervised, string(l.Risk), l.RiskRank, l.Category,
+		l.ReceivedAt.UnixMicro(), l.Repeat, l.Owner, l.FiledBy}
+}
+
+// listingUnits is the units of l with its station's and village's units.
+func listingUnits(ctx context.Context, tx *wtx, id string, l petitions.Listing) ([]string, error) {
+	station, village, err := resolveOrigin(ctx, tx, id, l.Station, l.Village)
 	if err != nil {
-		return internal(err, "case %s: worklist columns", p.ID)
+		return nil, err
 	}
+	units := l.Units
+	if l.Station != "" {
+		units = append(units, station)
+	}
+	if l.Village != "" {
+		units = append(units, village)
+	}
+	return units, nil
+}
+
+// insertSides inserts the side rows of case id: its units and persons.
+func insertSides(ctx context.Context, tx *wtx, id string, units, persons []string) error {
 	for _, side := range []struct {
 		table, col string
 		vals       []string
-	}{{"petition_units", "unit", units}, {"petition_persons", "person", l.Persons}} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+side.table+` WHERE petition_id = ?`, p.ID); err != nil {
-			return internal(err, "case %s: %s", p.ID, side.table)
-		}
+	}{{"petition_units", "unit", units}, {"petition_persons", "person", persons}} {
 		for _, v := range side.vals {
 			if v == "" {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO `+side.table+` (petition_id, `+side.col+`) VALUES (?, ?)`,
-				p.ID, v); err != nil {
-				return internal(err, "case %s: %s", p.ID, side.table)
+				id, v); err != nil {
+				return internal(err, "case %s: %s", id, side.table)
 			}
 		}
 	}
 	return nil
 }
 
+// resolveOrigin returns the units of a case's station and village ("" for
+// none or unknown): the station's unit, and the unit whose id, code or
+// name the village is, in that order of preference. The answers are kept
+// for the rest of the transaction, whose cases often share a village.
+func resolveOrigin(ctx context.Context, tx *wtx, id, station, village string) (stationUnit, villageUnit string, err error) {
+	if tx.origins == nil {
+		tx.origins = map[string]string{}
+	}
+	lookup := func(key, query, arg string) (string, error) {
+		if u, ok := tx.origins[key]; ok {
+			return u, nil
+		}
+		var u string
+		err := tx.QueryRowContext(ctx, query, arg).Scan(&u)
+		if err != nil && err != sql.ErrNoRows {
+			return "", internal(err, "case %s: origin %s", id, arg)
+		}
+		tx.origins[key] = u
+		return u, nil
+	}
+	if station != "" {
+		if stationUnit, err = lookup("s:"+station, `SELECT unit FROM stations WHERE id = ?`, station); err != nil {
+			return "", "", err
+		}
+	}
+	if village != "" {
+		if villageUnit, err = lookup("v:"+village, `SELECT id FROM units WHERE id = ?1 OR code = ?1 OR name = ?1
+			ORDER BY id <> ?1, code <> ?1, id LIMIT 1`, village); err != nil {
+			return "", "", err
+		}
+	}
+	return stationUnit, villageUnit, nil
+}
+
 // backfillWorklists writes the worklist columns of every stored case, a
 // batch at a time in id order, within the migration's transaction.
-func backfillWorklists(ctx context.Context, tx *sql.Tx) error {
+func backfillWorklists(ctx context.Context, tx *wtx) error {
 	after := ""
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT version, doc FROM petitions WHERE id > ? ORDER BY id LIMIT 500`, after)

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// prepared reports whether query is among the write connection's prepared
+// statements.
+func (db *DB) prepared(query string) bool {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	return db.stmts.prepared[query] != nil
+}
+
+func TestWriteStatementsArePreparedFromTheNextTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const query = `SELECT count(*) FROM units WHERE level = ?`
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := db.inTx(ctx, func(tx *wtx) error {
+			return tx.QueryRowContext(ctx, query, "county").Scan(&n)
+		}); err != nil {
+			t.Fatalf("inTx: %v", err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("counted %d county units in an empty ledger", n)
+	}
+	if db.prepared(query) {
+		t.Fatal("the statement was prepared within the transaction that met it")
+	}
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO units (id, name, level, depth) VALUES ('c', 'County', 'county', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("the prepared statement counted %d county units, want 1", n)
+	}
+	if !db.prepared(query) {
+		t.Fatal("the statement met by the last transaction is not prepared for the next")
+	}
+
+	// A prepared statement survives a change of schema (SQLite prepares it
+	// again) and a failing transaction.
+	if _, err := db.write.ExecContext(ctx, `CREATE INDEX units_level ON units (level)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.inTx(ctx, func(tx *wtx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO units (id, name, level, depth) VALUES ('t', 'Town', 'township', 1)`); err != nil {
+			return err
+		}
+		return fmt.Errorf("give up")
+	}); err == nil {
+		t.Fatal("the failing transaction committed")
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after a change of schema and a rollback the statement counted %d, want 1", n)
+	}
+}
+
+func TestWriteStatementsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	for round := range 2 {
+		if err := db.inTx(ctx, func(tx *wtx) error {
+			for i := range maxStmts + 20 {
+				var n int
+				if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT %d + %d`, round, i)).Scan(&n); err != nil {
+					return err
+				}
+				if n != round+i {
+					return fmt.Errorf("SELECT %d + %d = %d", round, i, n)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+	db.prepareNoted(ctx)
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	if n := len(db.stmts.prepared) + len(db.stmts.noted); n > maxStmts {
+		t.Fatalf("%d statements kept, more than %d", n, maxStmts)
+	}
+}
