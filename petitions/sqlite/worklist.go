@@ -214,7 +214,7 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 	}
 	if len(f.Units) > 0 {
 		list, vs := in(f.Units)
-		add("EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit IN "+list+")", vs...)
+		add("EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND +u.unit IN "+list+")", vs...)
 	}
 	// Literal, not a parameter: SQLite uses a partial index only when the
 	// query's terms imply its WHERE.
@@ -247,12 +247,15 @@ func (db *DB) ListPetitions(ctx context.Context, f petitions.PetitionFilter) ([]
 	}
 	// The scope is tested row by row as the sort's index is walked, each
 	// side table probed by its primary key (petition_id first), where
-	// "id IN (…)" built the whole scope's cases before the first row.
+	// "id IN (…)" built the whole scope's cases before the first row. The
+	// "+" on u.unit keeps SQLite from probing the units' index once per
+	// unit of the scope (a township's ten units: ten seeks a row, three
+	// times slower than reading the case's few unit rows).
 	if s := f.Scope; s != nil && !s.AllUnits {
 		var or []string
 		if len(s.Units) > 0 {
 			list, vs := in(s.Units)
-			or, args = append(or, "EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND u.unit IN "+list+")"), append(args, vs...)
+			or, args = append(or, "EXISTS (SELECT 1 FROM petition_units u WHERE u.petition_id = petitions.id AND +u.unit IN "+list+")"), append(args, vs...)
 		}
 		if s.OwnerID != "" {
 			or, args = append(or, "owner = ?"), append(args, s.OwnerID)
