@@ -47,6 +47,7 @@ type API struct {
 func (api *API) routes(r chi.Router) {
 	r.Get("/categories", api.categories)
 	r.Get("/units", api.units)
+	r.Get("/leaders", api.leaders)
 	r.Route("/cases", func(r chi.Router) {
 		r.Get("/", api.listCases)
 		r.Post("/", api.registerCase)
@@ -118,6 +119,16 @@ func (api *API) units(w http.ResponseWriter, r *http.Request) {
 	}
 	units, err := api.Cases.Store().Units(r.Context())
 	api.respond(w, r, http.StatusOK, map[string]any{"units": units}, err)
+}
+
+// leaders serves the leaders' directory (casework.Service.Leaders).
+func (api *API) leaders(w http.ResponseWriter, r *http.Request) {
+	a, ok := api.actor(w, r)
+	if !ok {
+		return
+	}
+	ls, err := api.Cases.Leaders(r.Context(), a)
+	api.respond(w, r, http.StatusOK, map[string]any{"leaders": ls}, err)
 }
 
 // listFilter reads a ListFilter from the query string.

@@ -240,7 +240,7 @@ func TestAPIPermissionMatrix(t *testing.T) {
 	if r := anon.do("POST", "/api/v1/terminals", map[string]string{"code": "ABCD2345", "name": "kiosk"}); r.Status != http.StatusNotFound {
 		t.Errorf("anonymous enrolment with an unknown code = %d %s", r.Status, r.Raw)
 	}
-	for _, path := range []string{"/api/v1/me", "/api/v1/units", "/api/v1/categories", "/api/v1/stations",
+	for _, path := range []string{"/api/v1/me", "/api/v1/units", "/api/v1/leaders", "/api/v1/categories", "/api/v1/stations",
 		"/api/v1/stations/" + station + "/today", "/api/v1/terminal"} {
 		if r := anon.do("GET", path, nil); r.Status != http.StatusUnauthorized {
 			t.Errorf("anonymous GET %s = %d", path, r.Status)

@@ -486,3 +486,23 @@ func TestAPIReadsAreLogged(t *testing.T) {
 		t.Errorf("export events = %v, want started and finished", stages)
 	}
 }
+
+// The leaders' directory gives staff names and units, never a phone or a
+// login; a village proxy may not read it.
+func TestAPILeaders(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.asRole(petitions.RoleTownship).do("GET", "/api/v1/leaders", nil)
+	ls, _ := r.Body["leaders"].([]any)
+	if r.Status != http.StatusOK || len(ls) != len(e.people.Leaders) {
+		t.Fatalf("GET /leaders = %d with %d leaders, want %d: %.300s", r.Status, len(ls), len(e.people.Leaders), r.Raw)
+	}
+	for _, x := range ls {
+		l, _ := x.(map[string]any)
+		if str(l, "id") == "" || str(l, "name") == "" || len(strs(l, "units")) == 0 || l["phone"] != nil || l["login"] != nil {
+			t.Errorf("directory line %v", l)
+		}
+	}
+	if r := e.asRole(petitions.RoleProxy).do("GET", "/api/v1/leaders", nil); r.Status != http.StatusForbidden {
+		t.Errorf("a proxy reads the leaders: %d %s", r.Status, r.Raw)
+	}
+}

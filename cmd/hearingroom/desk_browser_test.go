@@ -189,6 +189,12 @@ func TestBrowserDesk(t *testing.T) {
 	evalDesk(t, desk, `document.getElementById('tab-assign').click();
 		document.querySelector('form[data-transition=accept]').requestSubmit();`)
 	waitCaseState(t, desk, "accepted")
+	// The 包案 leader is picked by name from the leaders' directory, the
+	// township's own first.
+	if first := mustEval[string](t, desk, `document.querySelector("form[data-transition=start] select[name=owner]").options[1].value`); first != leader.ID {
+		t.Errorf("the first 包案 leader offered is %q, want the township's %s", first, leader.ID)
+	}
+	shootDesk(t, desk, "hearing-assign-start")
 	evalDesk(t, desk, fmt.Sprintf(`const f = document.querySelector('form[data-transition=start]');
 		f.elements.owner.value = %q; f.requestSubmit();`, leader.ID))
 	waitCaseState(t, desk, "in_progress")

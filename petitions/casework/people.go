@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"hearingroom/petitions"
 )
@@ -173,4 +174,81 @@ func (s *Service) checkGrants(ctx context.Context, grants []petitions.RoleGrant)
 		return e
 	}
 	return nil
+}
+
+// Leader is a line of the leaders' directory: whom a case can be given to
+// as its 包案 leader. Names and units only; never a phone or a login.
+type Leader struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Units []string `json:"units"` // the units he leads
+}
+
+// Leaders returns the enabled people holding the leader role, by name, for
+// the officials who pick a case's 包案 leader and the pages that show him.
+// Any staff role may read it; a petitioner or proxy may not (EFORBIDDEN).
+func (s *Service) Leaders(ctx context.Context, a petitions.Actor) ([]Leader, error) {
+	if !isStaff(a) {
+		return nil, petitions.Errorf(petitions.EFORBIDDEN, "Only staff may read the leaders' directory.")
+	}
+	people, err := s.store.People(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	leaders := []Leader{}
+	for _, p := range people {
+		if l, ok := leaderOf(p); ok {
+			leaders = append(leaders, l)
+		}
+	}
+	slices.SortFunc(leaders, func(x, y Leader) int {
+		if c := strings.Compare(x.Name, y.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return leaders, nil
+}
+
+// leaderOf returns p's directory line if p is an enabled leader.
+func leaderOf(p *petitions.Person) (Leader, bool) {
+	l := Leader{ID: p.ID, Name: p.Name}
+	for _, g := range p.Roles {
+		if g.Role == petitions.RoleLeader && !slices.Contains(l.Units, g.Unit) {
+			l.Units = append(l.Units, g.Unit)
+		}
+	}
+	return l, len(l.Units) > 0 && !p.Disabled
+}
+
+// isStaff reports whether a holds a role other than petitioner or proxy.
+func isStaff(a petitions.Actor) bool {
+	return slices.ContainsFunc(a.Roles, func(g petitions.RoleGrant) bool {
+		return g.Role != petitions.RolePetitioner && g.Role != petitions.RoleProxy
+	})
+}
+
+// checkOwner returns nil if id names an enabled leader, who may own (包案)
+// a case, and an EINVALID error on field "owner" otherwise.
+func (s *Service) checkOwner(ctx context.Context, id string) error {
+	p, err := s.store.Person(ctx, id)
+	if petitions.ErrorCode(err) == petitions.ENOTFOUND {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return invalidOwner("There is no person " + id + ".")
+	}
+	if _, ok := leaderOf(p); !ok {
+		return invalidOwner(p.Name + " is not an enabled leader: a 包案 leader must be one.")
+	}
+	return nil
+}
+
+func invalidOwner(msg string) error {
+	e := petitions.Errorf(petitions.EINVALID, "The 包案 leader is not valid: %s", msg)
+	e.Fields = map[string]string{"owner": msg}
+	return e
 }

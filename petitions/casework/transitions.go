@@ -51,6 +51,11 @@ func (s *Service) Transition(ctx context.Context, a petitions.Actor, id string, 
 	}
 	in := r.Input
 	in.ActorID = a.ID // never taken from the request
+	if in.Owner != "" && in.Owner != p.Owner {
+		if err := s.checkOwner(ctx, in.Owner); err != nil {
+			return nil, err
+		}
+	}
 	version := p.Version
 	done, err := lc.Apply(p, r.Name, role, in, s.now())
 	if err != nil {

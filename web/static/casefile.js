@@ -75,6 +75,7 @@
   const hr = Object.assign(window.hr, { petition: null, events: [], sessions: [], reads: null });
   const id = desk.param('id') || '';
   let units = new Map();
+  let leaders = new Map(); // person id -> name, for the 包案 leader
   let categories = new Map();
   let stations = new Map(); // id → name
   const unitName = (u) => (units.get(u) || {}).name || u || '';
@@ -95,7 +96,7 @@
     $('case-summary').textContent = p.summary_public || '';
     const rows = [
       ['kind', tr('kinds', p.kind)], ['category', (categories.get(p.category) || {}).name || p.category],
-      ['channel', tr('channels', p.channel)], ['received', time(p.received_at)], ['lead', unitName(p.lead_unit)], ['owner', p.owner],
+      ['channel', tr('channels', p.channel)], ['received', time(p.received_at)], ['lead', unitName(p.lead_unit)], ['owner', leaders.get(p.owner) || p.owner],
       ['village', unitName(p.village)], ['station', stations.get(p.station_id) || p.station_id], ['headcount', p.headcount],
     ];
     if (p.redacted) rows.push(['redacted', t('redactedText')]);
@@ -172,9 +173,10 @@
     if (!id) { desk.showError(t('noId')); hr.state = 'error'; return; }
     const enc = encodeURIComponent(id);
     try {
-      const [u, c, st, p] = await Promise.all([api('GET', '/units'), api('GET', '/categories'), api('GET', '/stations'),
-        api('GET', `/cases/${enc}`)]);
+      const [u, c, st, p, l] = await Promise.all([api('GET', '/units'), api('GET', '/categories'), api('GET', '/stations'),
+        api('GET', `/cases/${enc}`), api('GET', '/leaders').catch(() => ({ leaders: [] }))]);
       stations = new Map(st.stations.map((x) => [x.id, x.name]));
+      leaders = new Map((l.leaders || []).map((x) => [x.id, x.name]));
       units = new Map(u.units.map((x) => [x.id, x]));
       categories = new Map(c.categories.map((x) => [x.code, x]));
       hr.petition = p;

@@ -64,7 +64,7 @@
       wrongLogin: '账号或密码错误。', tooMany: '登录失败次数过多，请稍后再试。', failed: '操作失败：{msg}',
       takenByOther: '这个呼入已被其他人接听。', fieldErr: '{field}：{msg}',
       f: {
-        unit: '单位', manner: '告知方式', transfer_type: '交办方式', owner: '包案领导（人员编号）', days: '天数',
+        unit: '单位', manner: '告知方式', transfer_type: '交办方式', owner: '包案领导', days: '天数',
         reason: '理由', outcome: '处理意见', text: '答复内容', reason_code: '不予受理理由代码', route: '法定途径',
         document: '文书编号', settled: '信访人已息诉罢访', dossier_no: '档案号',
       },
@@ -87,6 +87,7 @@
       risks: { green: '一般', yellow: '较大', red: '重大' },
       steps: { acceptance: '受理', handling: '办理', handling_extended: '延期办理', review: '复查', recheck: '复核', objection: '异议' },
       other: 'English',
+      pick: '请选择',
     },
     en: {
       title: 'Reception desk', skip: 'Skip to main content', tools: 'Tools', signOut: 'Sign out',
@@ -124,7 +125,7 @@
       wrongLogin: 'The login or the password is wrong.', tooMany: 'Too many failed sign-ins. Please wait and try again.',
       failed: 'That failed: {msg}', takenByOther: 'Someone else answered this call.', fieldErr: '{field}: {msg}',
       f: {
-        unit: 'Unit', manner: 'Served by', transfer_type: 'Transfer type', owner: 'Responsible leader (person id)', days: 'Days',
+        unit: 'Unit', manner: 'Served by', transfer_type: 'Transfer type', owner: 'Responsible leader (包案)', days: 'Days',
         reason: 'Reason', outcome: 'Outcome', text: 'Reply text', reason_code: 'Reason code', route: 'Statutory route',
         document: 'Document number', settled: 'The petitioner accepts the outcome', dossier_no: 'Dossier number',
       },
@@ -147,6 +148,7 @@
       risks: { green: 'ordinary', yellow: 'serious', red: 'major' },
       steps: { acceptance: 'Acceptance', handling: 'Handling', handling_extended: 'Extended handling', review: 'Review', recheck: 'Recheck', objection: 'Objection' },
       other: '中文',
+      pick: 'Choose…',
     },
   };
   const S = STRINGS[lang];
@@ -184,6 +186,7 @@
   });
   let units = new Map();
   let stations = [];
+  let leaders = []; // the leaders' directory: who may be a case's 包案 leader
   let view = 'due_this_week';
   let timers = [];
   let online = navigator.onLine;
@@ -353,12 +356,14 @@
   async function signedIn(person) {
     hr.me = person;
     $('who').textContent = person.name;
-    const [u, s, c] = await Promise.all([
+    const [u, s, c, l] = await Promise.all([
       api('GET', '/units').catch(() => ({ units: [] })),
       api('GET', '/stations').catch(() => ({ stations: [] })),
       api('GET', '/categories').catch(() => ({ categories: [] })),
+      api('GET', '/leaders').catch(() => ({ leaders: [] })),
     ]);
     units = new Map(u.units.map((x) => [x.id, x]));
+    leaders = l.leaders || [];
     stations = s.stations || [];
     const where = (person.roles || []).map((g) => unitName(g.unit)).filter(Boolean).join('、');
     $('who').textContent = person.name + (where ? '（' + where + '）' : '');
@@ -824,6 +829,29 @@
     $('outcome-actions').replaceChildren(...mk(ts.filter((x) => !ASSIGN.includes(x.name) && !AGREEMENT.includes(x.name) && x.name !== 'register'), 'noActions'));
   }
 
+  // ownerSelect offers the leaders as the case's 包案 leader, those of the
+  // unit the form names (else the case's lead unit, else the official's
+  // own) first, then those of the units above it, each with the unit he
+  // leads; the case's leader, or the official himself if he is a leader,
+  // chosen. The order follows the form's unit as it changes.
+  function ownerSelect(id, name, form) {
+    const sel = el('select', { id, name });
+    const fill = () => {
+      const unit = (form.elements.unit && form.elements.unit.value) || (hr.case && hr.case.lead_unit) ||
+        ((hr.me && hr.me.roles) || []).map((g) => g.unit)[0] || '';
+      const above = new Set();
+      for (let u = unit; u; u = (units.get(u) || {}).parent_id) above.add(u);
+      const near = (x) => (x.units.includes(unit) ? 0 : x.units.some((u) => above.has(u)) ? 1 : 2);
+      const list = [...leaders].sort((a, b) => near(a) - near(b) || a.name.localeCompare(b.name, 'zh-CN'));
+      const was = sel.value;
+      fillSelect(sel, list.map((x) => [x.id, x.name + ' · ' + x.units.map(unitName).join('、')]), t('pick'));
+      sel.value = was || (hr.case && hr.case.owner) || (leaders.some((x) => hr.me && x.id === hr.me.id) ? hr.me.id : '');
+    };
+    form.addEventListener('change', (ev) => { if (ev.target.name === 'unit') fill(); });
+    queueMicrotask(fill); // once the form's unit field is in it
+    return sel;
+  }
+
   function actionForm(tr) {
     const f = el('form', { class: 'action stack', 'data-transition': tr.name });
     const label = S.transitions[tr.name] || tr.name;
@@ -837,6 +865,8 @@
         input = el('select', { id, name });
         fillSelect(input, [...units.values()].filter((u) => u.level !== 'village').map((u) => [u.id, u.name]), required ? undefined : '—');
         if (!required) input.value = '';
+      } else if (type === 'owner') {
+        input = ownerSelect(id, name, f);
       } else if (type === 'manner') {
         input = el('select', { id, name });
         fillSelect(input, Object.entries(S.manners));
@@ -855,7 +885,6 @@
       } else {
         input = el('input', { id, name, type: type === 'number' ? 'number' : 'text' });
         if (type === 'number') input.min = '1';
-        if (type === 'owner' && hr.me) input.placeholder = hr.me.id;
       }
       if (required) input.required = true;
       f.append(el('label', { for: id, text: S.f[name] || name }), input);
