@@ -40,11 +40,19 @@ type wtx struct {
 	// origins is the stations' and villages' units the transaction has
 	// resolved (resolveOrigin).
 	origins map[string]string
+	// bound is the prepared statements bound to this transaction, by text:
+	// database/sql keeps each bound statement to the end of the
+	// transaction, so one is made per text, not per run (a migration's
+	// backfill runs millions).
+	bound map[string]*sql.Stmt
 }
 
 // stmt returns the transaction's statement for query, or nil (noting the
 // query) if it is not prepared yet.
 func (tx *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if s, ok := tx.bound[query]; ok {
+		return s
+	}
 	c := tx.c
 	c.mu.Lock()
 	s, ok := c.prepared[query]
@@ -58,7 +66,12 @@ func (tx *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if !ok {
 		return nil
 	}
-	return tx.Tx.StmtContext(ctx, s)
+	if tx.bound == nil {
+		tx.bound = map[string]*sql.Stmt{}
+	}
+	b := tx.Tx.StmtContext(ctx, s)
+	tx.bound[query] = b
+	return b
 }
 
 // ExecContext runs query with args in the transaction.

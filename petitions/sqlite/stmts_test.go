@@ -88,3 +88,34 @@ func TestWriteStatementsAreBounded(t *testing.T) {
 		t.Fatalf("%d statements kept, more than %d", n, maxStmts)
 	}
 }
+
+// A transaction that runs one statement many times binds it once: the
+// bound statements live to the end of the transaction.
+func TestWriteStatementsBindOnceATransaction(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const query = `SELECT ? + 1`
+	run := func() map[string]int {
+		var bound map[string]int
+		if err := db.inTx(ctx, func(tx *wtx) error {
+			for i := range 1000 {
+				var n int
+				if err := tx.QueryRowContext(ctx, query, i).Scan(&n); err != nil || n != i+1 {
+					return fmt.Errorf("run %d: %d, %v", i, n, err)
+				}
+			}
+			bound = map[string]int{}
+			for q := range tx.bound {
+				bound[q]++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return bound
+	}
+	run() // notes the statement
+	if bound := run(); len(bound) != 1 || bound[query] != 1 {
+		t.Fatalf("bound statements %v, want the one", bound)
+	}
+}
