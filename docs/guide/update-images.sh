@@ -16,6 +16,7 @@ images=(
   officialdesk-signin-1024x768.png officialdesk-home-call-1024x768.png
   officialdesk-hearing-find-1024x768.png officialdesk-hearing-minutes-1024x768.png
   officialdesk-hearing-risk-1024x768.png officialdesk-hearing-summon-1024x768.png
+  officialdesk-hearing-assign-start-1024x768.png
   caucus-mediator-640x480.png caucus-party-a-640x480.png
   agreement-a-1024x768.png agreement-b-confirmed-390x844.png
   officialdesk-agreement-draft-1024x768.png officialdesk-agreement-confirmed-768x1024.png

@@ -11,7 +11,7 @@
 
   const S = {
     zh: {
-      navLabel: '督办台', navWall: '视频墙', navDashboard: '统计与督办', navCase: '案件档案',
+      navLabel: '督办台', navDesk: '接访工作台', navWall: '视频墙', navDashboard: '统计与督办', navCase: '案件档案',
       signInTitle: '请先登录', login: '账号', password: '密码', signIn: '登录', signOut: '退出登录',
       wrongLogin: '账号或密码错误。', tooMany: '登录失败次数过多，请稍后再试。',
       forbidden: '您的账号无权查看此页面。', failed: '加载失败，请稍后重试。',
@@ -27,7 +27,7 @@
       risk: { green: '绿', yellow: '黄', red: '红' },
     },
     en: {
-      navLabel: 'Supervisor', navWall: 'Video wall', navDashboard: 'Statistics & supervision', navCase: 'Case file',
+      navLabel: 'Supervisor', navDesk: 'Reception desk', navWall: 'Video wall', navDashboard: 'Statistics & supervision', navCase: 'Case file',
       signInTitle: 'Please sign in', login: 'Login', password: 'Password', signIn: 'Sign in', signOut: 'Sign out',
       wrongLogin: 'The login or the password is wrong.', tooMany: 'Too many failed sign-ins. Please wait and try again.',
       forbidden: 'Your account may not see this page.', failed: 'Loading failed. Please try again later.',
@@ -126,6 +126,7 @@
       $('signout').hidden = false;
       $('main').hidden = false;
       window.hr.person = person;
+      roleNav(person);
       try { await ready(person); } catch (e) { showError(explain(e)); }
     };
     form.addEventListener('submit', async (e) => {
@@ -152,6 +153,20 @@
       window.hr.state = 'signin';
       $('login').focus();
     }
+  }
+
+  // roleNav fits the navigation to whom it serves: an official who came
+  // from the reception desk (to a case file, or to his township's
+  // statistics) gets a way back to it; the wall is offered to those who
+  // watch stations (leaders, the dispatcher, the auditor), not to others.
+  function roleNav(person) {
+    const roles = new Set((person.roles || []).map((g) => g.role));
+    const has = (...rs) => rs.some((r) => roles.has(r));
+    const item = (page) => { const a = document.querySelector(`nav.desk a[data-page="${page}"]`); return a && a.parentElement; };
+    const desk = item('desk');
+    if (desk) desk.hidden = !has('township_official', 'county_dispatcher', 'department_staff', 'mediator');
+    const wall = item('wall');
+    if (wall) wall.hidden = !has('leader', 'county_dispatcher', 'auditor') && !wall.querySelector('[aria-current]');
   }
 
   // The page's frame: language, labels, navigation, language switch.

@@ -495,7 +495,7 @@
   async function loadCases() {
     try {
       const r = await api('GET', '/cases?view=' + view + '&limit=20');
-      $('cases').replaceChildren(...(r.cases.length ? r.cases.map((c) => caseLine(c)) : [el('li', { class: 'muted', text: t('noCases') })]));
+      $('cases').replaceChildren(...(r.cases.length ? r.cases.map((c) => caseLine(c, null, true)) : [el('li', { class: 'muted', text: t('noCases') })]));
       tickClocks();
     } catch (e) {
       if (e instanceof APIError) showError(failure(e));
@@ -510,11 +510,14 @@
     });
   }
 
-  // caseLine is a case in a list: number, category, state, risk, clock.
-  function caseLine(c, action) {
+  // caseLine is a case in a list: number, category, state, risk, clock;
+  // with link, the number opens the case file (not from a live hearing,
+  // which it would leave).
+  function caseLine(c, action, link) {
+    const no = el('strong', { text: c.case_no });
     const li = el('li', { class: 'case risk-' + (c.risk_level || 'green'), 'data-case': c.id },
       el('div', { class: 'case-what' },
-        el('strong', { text: c.case_no }),
+        link ? el('a', { class: 'case-no', href: '/case?id=' + encodeURIComponent(c.id) + (lang === 'en' ? '&lang=en' : '') }, no) : no,
         el('span', { class: 'muted', text: [(S.states[c.state] || c.state), (S.risks[c.risk_level] || ''), unitName(c.lead_unit)].filter(Boolean).join(' · ') }),
         c.summary_public ? el('span', { class: 'summary', text: c.summary_public }) : null,
         el('span', { class: 'marks' },

@@ -36,6 +36,7 @@
       mutedBy: '您的{kind}已被 {by} 关闭', unmutedBy: '您的{kind}已恢复',
       audio: '麦克风', video: '摄像头', muted: '已静音',
       tapForSound: '请点击屏幕以开启声音', error: '出错：{msg}',
+      unsupported: '此浏览器不能进行视频通话。请用新版 Chrome、Edge 或 Safari 浏览器打开此链接（在微信里请点右上角，选择“在浏览器打开”）',
       recording: '录制中', recordingOn: '本次接访正在录制', recordingOff: '录制已停止',
       caucus: '您已进入单独调解室', joint: '您已回到联合调解', waitingRoom: '请稍候，主持人同意后即可发言',
       admitted: '主持人已同意您发言', waitingTag: '等候中', admit: '准许发言',
@@ -57,6 +58,7 @@
       mutedBy: 'Your {kind} was turned off by {by}', unmutedBy: 'Your {kind} is back on',
       audio: 'microphone', video: 'camera', muted: 'muted',
       tapForSound: 'Tap the screen to turn the sound on', error: 'Error: {msg}',
+      unsupported: 'This browser cannot make video calls. Open this link in a recent Chrome, Edge or Safari (in WeChat: the menu at the top right, “Open in browser”).',
       recording: 'Recording', recordingOn: 'This hearing is being recorded', recordingOff: 'Recording stopped',
       caucus: 'You are in a private room', joint: 'You are back in the joint session',
       waitingRoom: 'Please wait: the host will let you speak', admitted: 'The host lets you speak now',
@@ -132,7 +134,7 @@
   function report(code, message, ref) {
     hr.errors.push({ code, message, ref, at: performance.now() });
     console.warn('hearingroom:', code, message, ref || '');
-    status(t('error', { msg: message || code }), 'error');
+    status(code === 'unsupported' ? t('unsupported') : t('error', { msg: message || code }), 'error');
   }
 
   function mark(name) {

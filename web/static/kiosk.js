@@ -70,6 +70,7 @@
       lostNet: '网络已断开，正在自动重新连接，请稍候…',
       offline: '网络已断开，恢复后会自动连接',
       serverDown: '连接服务器失败，正在重试…', error: '出错：{msg}',
+      unsupported: '此浏览器不能进行视频通话，请联系技术人员按说明设置接访终端',
       tapForSound: '请点一下屏幕以开启声音',
     },
     en: {
@@ -107,6 +108,7 @@
       lostNet: 'The network is down. Reconnecting by itself, please wait…',
       offline: 'The network is down; the terminal reconnects when it returns',
       serverDown: 'Cannot reach the server; retrying…', error: 'Error: {msg}',
+      unsupported: 'This browser cannot make video calls: ask the technician to set the terminal up as its guide says.',
       tapForSound: 'Tap the screen to turn the sound on',
     },
   };
@@ -148,6 +150,7 @@
   function report(code, msg) {
     hr.errors.push({ code, message: msg, at: performance.now() });
     console.warn('hearingroom kiosk:', code, msg);
+    if (code === 'unsupported') message(t('unsupported'), 'error');
   }
 
   function translate() {

@@ -61,6 +61,13 @@ window.hrRoom = (() => {
     // join opens a session with tok, or with the last token (a move's).
     function join(tok) {
       if (tok) token = tok;
+      // A browser without WebRTC (an app's built-in browser, an old or
+      // stripped-down one) cannot take part: say so instead of failing
+      // half-way in its own words.
+      if (typeof RTCPeerConnection === 'undefined') {
+        hr.state = 'unsupported';
+        return report('unsupported', 'this browser has no RTCPeerConnection');
+      }
       hr.state = 'connecting';
       if (ws) { const old = ws; ws = null; try { old.close(1000); } catch { /* closed */ } }
       const sock = (ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc`));
