@@ -11,10 +11,13 @@ mkdir -p "$cache"
 
 say() { printf '\n== %s\n' "$*"; }
 
-# 1. Real components from Debian: Chromium for the browser tests, ffmpeg
+# 1. Real components from Debian: Chromium for the browser tests, WebKitGTK's
+#    WebDriver and Xvfb for the WebKit (Safari's engine) tests, ffmpeg
 #    (ffprobe) for checking recordings, a Chinese font for screenshots.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 # A CJK font, so that screenshots of the Chinese UI can be read.
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
@@ -28,6 +31,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 export HEARINGROOM_CHROMIUM="${HEARINGROOM_CHROMIUM:-$(command -v chromium || true)}"
+export HEARINGROOM_WEBKITDRIVER="${HEARINGROOM_WEBKITDRIVER:-$(command -v WebKitWebDriver || true)}"
 
 # 1b. A throwaway PostgreSQL for petitions/postgres: a trust-auth cluster in a
 #     temp dir under /tmp, on 127.0.0.1 and a free port, fsync off, removed on
