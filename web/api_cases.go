@@ -221,7 +221,11 @@ func (api *API) readCase(w http.ResponseWriter, r *http.Request) {
 func (api *API) caseHistory(w http.ResponseWriter, r *http.Request) {
 	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
 		evs, err := api.Cases.History(ctx, a, id)
-		return map[string]any{"events": evs}, err
+		if err != nil {
+			return nil, err
+		}
+		names, err := api.Cases.Names(ctx, evs)
+		return map[string]any{"events": evs, "names": names}, err
 	})
 }
 
@@ -235,7 +239,11 @@ func (api *API) caseSessions(w http.ResponseWriter, r *http.Request) {
 func (api *API) accessLog(w http.ResponseWriter, r *http.Request) {
 	idCall(api, w, r, func(ctx context.Context, a petitions.Actor, id string) (any, error) {
 		evs, err := api.Cases.AccessLog(ctx, a, id)
-		return map[string]any{"reads": evs}, err
+		if err != nil {
+			return nil, err
+		}
+		names, err := api.Cases.Names(ctx, evs)
+		return map[string]any{"reads": evs, "names": names}, err
 	})
 }
 

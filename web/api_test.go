@@ -506,3 +506,25 @@ func TestAPILeaders(t *testing.T) {
 		t.Errorf("a proxy reads the leaders: %d %s", r.Status, r.Raw)
 	}
 }
+
+// A case's history and access log name the people who acted, by id.
+func TestAPIHistoryNamesItsActors(t *testing.T) {
+	e := newAPIEnv(t)
+	official := e.asRole(petitions.RoleTownship)
+	id := str(official.register(newPetition(demo.VillageID(0, 0))), "id")
+	me, err := e.db.PersonByLogin(e.ctx, official.login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/history", "/access-log"} {
+		who := official
+		if path == "/access-log" {
+			who = e.asRole(petitions.RoleAuditor)
+		}
+		r := who.do("GET", "/api/v1/cases/"+id+path, nil)
+		names, _ := r.Body["names"].(map[string]any)
+		if r.Status != http.StatusOK || names[me.ID] != me.Name {
+			t.Errorf("GET %s: %d, names %v, want %s = %s", path, r.Status, names, me.ID, me.Name)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -251,4 +252,28 @@ func invalidOwner(msg string) error {
 	e := petitions.Errorf(petitions.EINVALID, "The 包案 leader is not valid: %s", msg)
 	e.Fields = map[string]string{"owner": msg}
 	return e
+}
+
+// Names returns the names of the people among the actors of evs, by id:
+// what a case's history and access log show beside each event. An actor
+// who is no person (a terminal, the system) has none. The caller has read
+// the events; the names of those who acted on a case are part of it.
+func (s *Service) Names(ctx context.Context, evs []*petitions.Event) (map[string]string, error) {
+	names := map[string]string{}
+	for _, e := range evs {
+		if _, done := names[e.Actor]; done || e.Actor == "" {
+			continue
+		}
+		p, err := s.store.Person(ctx, e.Actor)
+		switch {
+		case petitions.ErrorCode(err) == petitions.ENOTFOUND:
+			names[e.Actor] = ""
+		case err != nil:
+			return nil, err
+		default:
+			names[e.Actor] = p.Name
+		}
+	}
+	maps.DeleteFunc(names, func(_, name string) bool { return name == "" })
+	return names, nil
 }

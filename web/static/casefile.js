@@ -76,6 +76,7 @@
   const id = desk.param('id') || '';
   let units = new Map();
   let leaders = new Map(); // person id -> name, for the 包案 leader
+  let names = new Map(); // actor id -> name, of the history's and access log's actors
   let categories = new Map();
   let stations = new Map(); // id → name
   const unitName = (u) => (units.get(u) || {}).name || u || '';
@@ -139,11 +140,14 @@
     return '';
   }
 
+  // who is an actor's name where the server gave one, else his id.
+  const who = (actor) => names.get(actor) || actor || '';
+
   function timeline(events) {
     const shown = events.filter((e) => e.kind !== 'read');
     $('timeline').replaceChildren(...shown.map((ev) => el('li', { 'data-kind': ev.kind, 'data-seq': ev.case_seq },
       el('time', { datetime: ev.at, text: time(ev.at) }),
-      el('span', { class: 'what', text: tr('events', ev.kind) }), ' · ', `${ev.actor || ''}（${tr('roles', ev.actor_role || '')}）`,
+      el('span', { class: 'what', text: tr('events', ev.kind) }), ' · ', `${who(ev.actor)}（${tr('roles', ev.actor_role || '')}）`,
       el('span', { class: 'detail', text: describe(ev) }))));
   }
 
@@ -164,7 +168,7 @@
   function access(reads, full) {
     $('access-note').textContent = full ? t('accessAuditor') : t('accessOthers');
     const head = el('tr', {}, ['aAt', 'aWho', 'aRole', 'aWhat'].map((k) => el('th', { scope: 'col', text: t(k) })));
-    const rows = reads.slice().reverse().map((r) => el('tr', { 'data-actor': r.actor }, el('td', { text: time(r.at) }), el('td', { text: r.actor }),
+    const rows = reads.slice().reverse().map((r) => el('tr', { 'data-actor': r.actor }, el('td', { text: time(r.at) }), el('td', { text: who(r.actor) }),
       el('td', { text: tr('roles', r.actor_role || '') }), el('td', { text: tr('what', (r.data || {}).what || '') })));
     $('access-table').replaceChildren(el('thead', {}, head), el('tbody', {}, rows));
   }
@@ -183,6 +187,7 @@
       record(p);
       const h = await api('GET', `/cases/${enc}/history`);
       hr.events = h.events || [];
+      names = new Map(Object.entries(h.names || {}));
       timeline(hr.events);
       try {
         hr.sessions = (await api('GET', `/cases/${enc}/sessions`)).sessions || [];
@@ -191,7 +196,9 @@
       }
       sessions(hr.sessions);
       try {
-        hr.reads = (await api('GET', `/cases/${enc}/access-log`)).reads || [];
+        const log = await api('GET', `/cases/${enc}/access-log`);
+        hr.reads = log.reads || [];
+        for (const [k, v] of Object.entries(log.names || {})) names.set(k, v);
         access(hr.reads, true);
       } catch (err) {
         if (err.status !== 403) throw err;
