@@ -79,3 +79,29 @@ func TestLeadersAndTheOwnerOfACase(t *testing.T) {
 		t.Fatalf("start with leader %s: %v", leader.ID, err)
 	}
 }
+
+// The actors of a history are named: a person by his name, a kiosk by its
+// terminal's; the system and the unknown by none.
+func TestNamesOfActors(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin := f.actor(t, f.ps.Administrator.ID)
+	pr, err := f.svc.IssuePairing(ctx, admin, demo.StationID(demo.VillageID(0, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := f.svc.Redeem(ctx, pr.Code, "村委会大屏")
+	if err != nil {
+		t.Fatal(err)
+	}
+	official := f.ps.TownshipOfficials(0)[0]
+	kiosk := "terminal." + en.Terminal.ID
+	names, err := f.svc.Names(ctx, []*petitions.Event{{Actor: official.ID}, {Actor: kiosk}, {Actor: "system"},
+		{Actor: "terminal.gone"}, {Actor: official.ID}, {Actor: ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 2 || names[official.ID] != official.Name || names[kiosk] != "村委会大屏" {
+		t.Errorf("names = %v, want %s = %s and %s = 村委会大屏", names, official.ID, official.Name, kiosk)
+	}
+}

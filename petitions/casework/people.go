@@ -254,14 +254,29 @@ func invalidOwner(msg string) error {
 	return e
 }
 
-// Names returns the names of the people among the actors of evs, by id:
-// what a case's history and access log show beside each event. An actor
-// who is no person (a terminal, the system) has none. The caller has read
-// the events; the names of those who acted on a case are part of it.
+// Names returns the names of the actors of evs, by id: what a case's
+// history and access log show beside each event. A person is named by his
+// name, a kiosk ("terminal.<id>") by its terminal's; the system has none.
+// The caller has read the events; who acted on a case is part of it.
 func (s *Service) Names(ctx context.Context, evs []*petitions.Event) (map[string]string, error) {
 	names := map[string]string{}
+	var terminals map[string]string // read once, if a kiosk acted
 	for _, e := range evs {
 		if _, done := names[e.Actor]; done || e.Actor == "" {
+			continue
+		}
+		if id, ok := strings.CutPrefix(e.Actor, "terminal."); ok {
+			if terminals == nil {
+				ts, err := s.store.Terminals(ctx, "")
+				if err != nil {
+					return nil, err
+				}
+				terminals = map[string]string{}
+				for _, t := range ts {
+					terminals[t.ID] = t.Name
+				}
+			}
+			names[e.Actor] = terminals[id]
 			continue
 		}
 		p, err := s.store.Person(ctx, e.Actor)
