@@ -352,8 +352,14 @@ type kioskOfficial struct {
 
 func newKioskOfficial(tb testing.TB, m *Main, login string) *kioskOfficial {
 	tb.Helper()
+	return newKioskOfficialAt(tb, m.BaseURL(), login)
+}
+
+// newKioskOfficialAt signs login in at the server at base.
+func newKioskOfficialAt(tb testing.TB, base, login string) *kioskOfficial {
+	tb.Helper()
 	jar, _ := cookiejar.New(nil)
-	o := &kioskOfficial{base: m.BaseURL(), c: &http.Client{Jar: jar, Timeout: 2 * time.Minute}} // sign-in hashes slowly on a busy machine
+	o := &kioskOfficial{base: base, c: &http.Client{Jar: jar, Timeout: 2 * time.Minute}} // sign-in hashes slowly on a busy machine
 	o.do(tb, "POST", "/api/v1/session", map[string]string{"login": login, "password": demo.Password}, http.StatusOK, nil)
 	return o
 }

@@ -288,6 +288,19 @@
       }
     } catch (e) {
       if (e.status === 401) return loadHome();
+      if (e.status === 404 && hr.call && hr.screen === 'wait') return recall();
+    }
+  }
+
+  // recall places the station's call again when the board no longer knows
+  // it (the server restarted and its call board with it): the villager
+  // keeps waiting in the queue instead of waiting for nobody.
+  async function recall() {
+    try {
+      hr.call = await api('POST', '/terminal/calls', { kind: hr.call.kind });
+      renderWait();
+    } catch (e) {
+      report('recall', e.message); // the next poll tries again
     }
   }
 
