@@ -63,7 +63,7 @@ func (tx *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
 		c.noted[query] = true
 	}
 	c.mu.Unlock()
-	if !ok {
+	if s == nil { // not prepared yet, or never (prepareNoted failed)
 		return nil
 	}
 	if tx.bound == nil {
@@ -100,8 +100,9 @@ func (tx *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *
 
 // prepareNoted prepares on the write pool the statements write
 // transactions have noted. The caller must not hold the write connection.
-// A statement that fails to prepare is left to run unprepared: its error,
-// if it is one, is the transaction's to report.
+// A statement that fails to prepare (a script of several, say) is kept as
+// nil and runs unprepared from then on: its error, if it is one, is the
+// transaction's to report.
 func (db *DB) prepareNoted(ctx context.Context) {
 	c := &db.stmts
 	c.mu.Lock()
@@ -110,9 +111,12 @@ func (db *DB) prepareNoted(ctx context.Context) {
 	c.mu.Unlock()
 	for q := range noted {
 		s, err := db.write.PrepareContext(ctx, q)
+		if err != nil && ctx.Err() != nil {
+			continue // not the statement's fault: noted again when next run
+		}
 		if err != nil {
 			slog.Debug("sqlite: statement left unprepared", "err", err)
-			continue
+			s = nil
 		}
 		c.mu.Lock()
 		if c.prepared == nil {
@@ -132,7 +136,9 @@ func (db *DB) closeStmts() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, s := range c.prepared {
-		s.Close()
+		if s != nil {
+			s.Close()
+		}
 	}
 	c.prepared, c.noted = nil, nil
 }

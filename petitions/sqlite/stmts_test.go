@@ -119,3 +119,31 @@ func TestWriteStatementsBindOnceATransaction(t *testing.T) {
 		t.Fatalf("bound statements %v, want the one", bound)
 	}
 }
+
+// A statement that cannot be prepared outside its transaction runs
+// unprepared, and is not tried again.
+func TestWriteStatementsThatCannotBePrepared(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const query = `SELECT count(*) FROM temp.scratch`
+	for round := range 3 {
+		if err := db.inTx(ctx, func(tx *wtx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE scratch (a)`); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, query).Scan(&n); err != nil || n != 0 {
+				return fmt.Errorf("count: %d, %v", n, err)
+			}
+			_, err := tx.ExecContext(ctx, `DROP TABLE temp.scratch`)
+			return err
+		}); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+	}
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	if s, kept := db.stmts.prepared[query]; !kept || s != nil || db.stmts.noted[query] {
+		t.Errorf("the unpreparable statement: kept %v as %v, noted again %v", kept, s, db.stmts.noted[query])
+	}
+}
