@@ -8,7 +8,7 @@ import (
 )
 
 // SQLite parses a statement each time it runs one that is not prepared, and
-// a registration runs about twenty: parsing was a third of the writer's
+// a registration runs about twenty: parsing was a quarter of the writer's
 // time. The write transactions therefore run their statements prepared,
 // once for the life of the write connection.
 //
