@@ -46,9 +46,10 @@ func TestLeadersAndTheOwnerOfACase(t *testing.T) {
 	if len(ls) != len(f.ps.Leaders)-1 {
 		t.Errorf("%d in the directory, want the %d enabled leaders", len(ls), len(f.ps.Leaders)-1)
 	}
-	proxy := f.actor(t, f.ps.Proxies[0].ID)
-	if _, err := f.svc.Leaders(ctx, proxy); code(err) != petitions.EFORBIDDEN {
-		t.Errorf("a village proxy reads the directory: %v", err)
+	for _, p := range []demo.Person{f.ps.Proxies[0], f.ps.GridWorkers[0]} {
+		if _, err := f.svc.Leaders(ctx, f.actor(t, p.ID)); code(err) != petitions.EFORBIDDEN {
+			t.Errorf("%s %s reads the directory: %v", p.Role, p.ID, err)
+		}
 	}
 
 	// Starting the handling: an unknown person, an official and a disabled

@@ -187,10 +187,11 @@ type Leader struct {
 
 // Leaders returns the enabled people holding the leader role, by name, for
 // the officials who pick a case's 包案 leader and the pages that show him.
-// Any staff role may read it; a petitioner or proxy may not (EFORBIDDEN).
+// Officials may read it; a petitioner, proxy or grid worker may not
+// (EFORBIDDEN).
 func (s *Service) Leaders(ctx context.Context, a petitions.Actor) ([]Leader, error) {
-	if !isStaff(a) {
-		return nil, petitions.Errorf(petitions.EFORBIDDEN, "Only staff may read the leaders' directory.")
+	if !isOfficial(a) {
+		return nil, petitions.Errorf(petitions.EFORBIDDEN, "Only officials may read the leaders' directory.")
 	}
 	people, err := s.store.People(ctx, "")
 	if err != nil {
@@ -222,10 +223,11 @@ func leaderOf(p *petitions.Person) (Leader, bool) {
 	return l, len(l.Units) > 0 && !p.Disabled
 }
 
-// isStaff reports whether a holds a role other than petitioner or proxy.
-func isStaff(a petitions.Actor) bool {
+// isOfficial reports whether a holds a role of the government side: any
+// but petitioner, village proxy and grid worker.
+func isOfficial(a petitions.Actor) bool {
 	return slices.ContainsFunc(a.Roles, func(g petitions.RoleGrant) bool {
-		return g.Role != petitions.RolePetitioner && g.Role != petitions.RoleProxy
+		return g.Role != petitions.RolePetitioner && g.Role != petitions.RoleProxy && g.Role != petitions.RoleGridWorker
 	})
 }
 

@@ -71,9 +71,7 @@ func (s *Service) mayPlay(ctx context.Context, a petitions.Actor, ss *petitions.
 	if !mayReadUnlinked(a, ss, tree) {
 		return petitions.Errorf(petitions.ENOTFOUND, "There is no session %s.", ss.ID)
 	}
-	if !slices.ContainsFunc(a.Roles, func(g petitions.RoleGrant) bool {
-		return g.Role != petitions.RoleProxy && g.Role != petitions.RoleGridWorker
-	}) {
+	if !isOfficial(a) {
 		return petitions.Errorf(petitions.EFORBIDDEN, "Not permitted: recordings are for officials with jurisdiction.")
 	}
 	return nil
